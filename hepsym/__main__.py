@@ -1,0 +1,3 @@
+from hepsym.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""The in-memory event record every reader returns and every later stage consumes.
+
+An :class:`Events` holds one awkward array of particles per event with scikit-hep
+``vector`` ``Momentum4D`` behaviour, the per-event weights, and what is known of the
+initial state (:class:`Beams`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import awkward as ak
+import numpy as np
+import vector
+
+vector.register_awkward()
+
+__all__ = ("Beams", "Events", "make_particles", "pdg_charge", "pdg_mass")
+
+#: PDG ids of beams whose whole energy enters the hard process (no parton distribution).
+POINTLIKE_BEAMS = frozenset({11, -11, 13, -13, 22})
+
+
+def pdg_mass(pid: int) -> float:
+    """PDG mass of a particle in GeV (``nan`` if the id is unknown to ``particle``)."""
+    from particle import Particle
+    from particle.particle.particle import ParticleNotFound
+
+    try:
+        mass = Particle.from_pdgid(int(pid)).mass
+    except (ParticleNotFound, ValueError):
+        return math.nan
+    return math.nan if mass is None else mass / 1000.0
+
+
+def pdg_charge(pids: np.ndarray) -> np.ndarray:
+    """Electric charge (units of e) for an array of PDG ids, ``nan`` where unknown.
+
+    Looks each distinct id up once in the ``particle`` package, so it costs the
+    number of species, not the number of particles.
+    """
+    from particle import Particle
+    from particle.particle.particle import ParticleNotFound
+
+    pids = np.asarray(pids)
+    unique, inverse = np.unique(pids, return_inverse=True)
+    charges = np.empty(len(unique), dtype=np.float64)
+    for i, pid in enumerate(unique):
+        try:
+            charge = Particle.from_pdgid(int(pid)).charge
+        except (ParticleNotFound, ValueError):
+            charge = None
+        charges[i] = math.nan if charge is None else charge
+    return charges[inverse].reshape(pids.shape)
+
+
+@dataclass(frozen=True)
+class Beams:
+    """What is known of the initial state.
+
+    Beam A travels along +z and beam B along -z, as in the LHE ``<init>`` block
+    (IDBMUP, EBMUP). Either both ids and energies are known, or the initial state is
+    unknown (typical for ROOT files unless the user gives it).
+
+    Args:
+        ids: PDG ids of beams A and B, or ``None`` if unknown.
+        energies: beam energies in GeV, or ``None`` if unknown.
+    """
+
+    ids: tuple[int, int] | None = None
+    energies: tuple[float, float] | None = None
+
+    @classmethod
+    def unknown(cls) -> Beams:
+        """An initial state about which nothing is known."""
+        return cls()
+
+    @classmethod
+    def symmetric(cls, sqrt_s: float, ids: tuple[int, int] = (11, -11)) -> Beams:
+        """Head-on beams of equal energy sqrt(s)/2 (lepton beams by default)."""
+        return cls(ids=(int(ids[0]), int(ids[1])), energies=(sqrt_s / 2.0, sqrt_s / 2.0))
+
+    @property
+    def known(self) -> bool:
+        return self.energies is not None
+
+    @property
+    def pointlike(self) -> bool:
+        """True when both beams are leptons or photons: the hard process gets all of sqrt(s)."""
+        return self.ids is not None and all(i in POINTLIKE_BEAMS for i in self.ids)
+
+    @property
+    def hadronic(self) -> bool:
+        """True when at least one beam is a hadron: only transverse momentum is known."""
+        return self.ids is not None and not self.pointlike
+
+    def _pz(self) -> tuple[float, float]:
+        assert self.energies is not None
+        out = []
+        for pid, energy in zip(self.ids or (0, 0), self.energies):
+            mass = pdg_mass(pid) if pid else 0.0
+            mass = 0.0 if math.isnan(mass) else mass
+            out.append(math.sqrt(max(energy * energy - mass * mass, 0.0)))
+        return out[0], out[1]
+
+    @property
+    def initial_p4(self) -> tuple[float, float, float, float] | None:
+        """Total (E, px, py, pz) of the two beams in the laboratory frame, or ``None``."""
+        if self.energies is None:
+            return None
+        pz_a, pz_b = self._pz()
+        return (self.energies[0] + self.energies[1], 0.0, 0.0, pz_a - pz_b)
+
+    @property
+    def sqrt_s(self) -> float | None:
+        """Centre-of-mass energy of the beams in GeV, or ``None`` if unknown."""
+        p4 = self.initial_p4
+        if p4 is None:
+            return None
+        e, _, _, pz = p4
+        return math.sqrt(max(e * e - pz * pz, 0.0))
+
+    def describe(self) -> str:
+        """One line for humans, e.g. ``p p at sqrt(s) = 8000 GeV (4000 + 4000 GeV)``."""
+        if not self.known:
+            return "unknown (give beams=... or --sqrt-s to test constraints that need it)"
+        assert self.energies is not None
+        names = [_particle_name(i) for i in self.ids] if self.ids else ["?", "?"]
+        return (
+            f"{names[0]} {names[1]} at sqrt(s) = {self.sqrt_s:g} GeV "
+            f"({self.energies[0]:g} + {self.energies[1]:g} GeV)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ids": list(self.ids) if self.ids else None,
+            "energies": list(self.energies) if self.energies else None,
+            "sqrt_s": self.sqrt_s,
+        }
+
+
+def _particle_name(pid: int) -> str:
+    from particle import Particle
+    from particle.particle.particle import ParticleNotFound
+
+    try:
+        return Particle.from_pdgid(int(pid)).name
+    except (ParticleNotFound, ValueError):
+        return str(pid)
+
+
+def make_particles(fields: Mapping[str, Any], counts: np.ndarray | None = None) -> ak.Array:
+    """Zip per-particle columns into a jagged ``Momentum4D`` array.
+
+    Args:
+        fields: coordinate columns that ``vector`` recognises (``px, py, pz, E`` or
+            ``pt, eta, phi, mass``) plus any extra per-particle columns (``pid``,
+            ``status``, ``charge``, ...). Flat numpy columns need ``counts``; jagged
+            awkward columns are zipped as they are.
+        counts: number of particles in each event, when ``fields`` are flat.
+
+    Returns:
+        An awkward array of events x particles with ``Momentum4D`` behaviour.
+    """
+    columns = dict(fields)
+    if counts is not None:
+        columns = {k: ak.unflatten(np.asarray(v), counts) for k, v in columns.items()}
+    return vector.zip(columns)
+
+
+@dataclass(frozen=True, repr=False)
+class Events:
+    """Events read from one file (or generated), ready for selection.
+
+    Attributes:
+        particles: events x particles, ``Momentum4D`` with extra fields ``pid``,
+            ``status`` (LHE convention: -1 incoming, 1 final state, 2 intermediate)
+            and ``charge``, plus format-specific ones (``gen_mass``, ``mother1``...).
+        weights: per-event weights (1.0 where the format has none; negative NLO
+            weights are kept).
+        beams: what is known of the initial state.
+        source: the file the events came from.
+        format: ``"lhe"``, ``"root-ttree"`` or ``"root-rntuple"`` (or ``"generated"``).
+        collections: names of the particle collections found (ROOT) or ``()``.
+        metadata: anything else the reader learned (generator, cross-section, tree).
+    """
+
+    particles: ak.Array
+    weights: np.ndarray
+    beams: Beams = field(default_factory=Beams)
+    source: str = ""
+    format: str = ""
+    collections: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.particles)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Events {len(self)} events from {self.source or '<memory>'} ({self.format}); "
+            f"beams: {self.beams.describe()}>"
+        )
+
+    def content(self, status: int | None = None) -> dict[int, int]:
+        """Number of particles of each PDG id (optionally of one status), most common first."""
+        parts = self.particles
+        pid = ak.flatten(parts.pid) if status is None else ak.flatten(parts.pid[parts.status == status])
+        ids, counts = np.unique(ak.to_numpy(pid), return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        return {int(ids[i]): int(counts[i]) for i in order}
