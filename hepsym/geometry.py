@@ -53,7 +53,7 @@ class TwoNNResult:
 def _two_nn_once(X: torch.Tensor, chunk: int = 1024) -> float:
     r1s, r2s = [], []
     for i in range(0, len(X), chunk):
-        d = torch.cdist(X[i:i + chunk], X)
+        d = torch.cdist(X[i : i + chunk], X)
         d[torch.arange(d.shape[0]), torch.arange(i, i + d.shape[0])] = torch.inf
         two = torch.topk(d, 2, dim=1, largest=False).values
         r1s.append(two[:, 0])
@@ -66,8 +66,14 @@ def _two_nn_once(X: torch.Tensor, chunk: int = 1024) -> float:
     return float((keep.sum() - 1) / log_mu.sum())
 
 
-def two_nn(X: np.ndarray, *, points: int = 2000, subsamples: int = 5, seed: int = 0,
-           standardize: bool = True) -> TwoNNResult:
+def two_nn(
+    X: np.ndarray,
+    *,
+    points: int = 2000,
+    subsamples: int = 5,
+    seed: int = 0,
+    standardize: bool = True,
+) -> TwoNNResult:
     """Estimate the intrinsic dimension of the point cloud ``X`` with TwoNN.
 
     The events are shuffled and split into up to ``subsamples`` disjoint sets of
@@ -104,7 +110,7 @@ def two_nn(X: np.ndarray, *, points: int = 2000, subsamples: int = 5, seed: int 
     m = min(points, n // k)
     order = np.random.default_rng(seed).permutation(n)
     data = torch.from_numpy(X)
-    estimates = tuple(_two_nn_once(data[order[j * m:(j + 1) * m]]) for j in range(k))
+    estimates = tuple(_two_nn_once(data[order[j * m : (j + 1) * m]]) for j in range(k))
     good = np.array([e for e in estimates if np.isfinite(e)])
     if len(good) == 0:
         msg = "two_nn: every point coincides with its neighbours; no dimension can be estimated"

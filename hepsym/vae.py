@@ -20,6 +20,7 @@ Loss (paper eq. 3.1-3.2), per member, on a batch of N events::
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import sys
@@ -93,7 +94,9 @@ class VAEConfig:
         if not self.lr > 0:
             problems.append(f"lr must be > 0, got {self.lr}")
         if self.activation not in _ACTIVATIONS:
-            problems.append(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
+            problems.append(
+                f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}"
+            )
         if problems:
             msg = "invalid VAEConfig: " + "; ".join(problems)
             raise LearnError(msg)
@@ -121,7 +124,7 @@ def member_seeds(seed: int, members: int) -> list[int]:
 def _layer_sizes(n_features: int, latent: int, hidden: tuple[int, ...]) -> list[tuple[int, int]]:
     enc = [n_features, *hidden, 2 * latent]
     dec = [latent, *reversed(hidden), n_features]
-    return [(a, b) for a, b in zip(enc[:-1], enc[1:])] + [(a, b) for a, b in zip(dec[:-1], dec[1:])]
+    return [*itertools.pairwise(enc), *itertools.pairwise(dec)]
 
 
 def _init_member(sizes: list[tuple[int, int]], gen: torch.Generator) -> list[torch.Tensor]:
@@ -146,9 +149,15 @@ class Ensemble:
         history: ``{"recon": (M, epochs), "kl": (M, epochs)}`` mean training losses per epoch.
     """
 
-    def __init__(self, config: VAEConfig, seeds: Sequence[int], mean: np.ndarray,
-                 scale: np.ndarray, params: list[torch.Tensor],
-                 history: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self,
+        config: VAEConfig,
+        seeds: Sequence[int],
+        mean: np.ndarray,
+        scale: np.ndarray,
+        params: list[torch.Tensor],
+        history: dict[str, np.ndarray],
+    ) -> None:
         self.config = config
         self.seeds = [int(s) for s in seeds]
         self.mean = np.asarray(mean, dtype=np.float64)
@@ -165,8 +174,10 @@ class Ensemble:
         return len(self.seeds)
 
     def __repr__(self) -> str:
-        return (f"Ensemble(members={self.members}, features={self.n_features}, "
-                f"latent={self.latent}, hidden={self.config.hidden})")
+        return (
+            f"Ensemble(members={self.members}, features={self.n_features}, "
+            f"latent={self.latent}, hidden={self.config.hidden})"
+        )
 
     def encode(self, X: np.ndarray, *, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
         """Posterior means and widths of every member on raw (unstandardised) data.
@@ -190,7 +201,7 @@ class Ensemble:
         mus, sigmas = [], []
         with torch.no_grad():
             for i in range(0, len(Z), chunk):
-                xb = Z[i:i + chunk].to(dev).expand(self.members, -1, -1)
+                xb = Z[i : i + chunk].to(dev).expand(self.members, -1, -1)
                 mu, logvar = _encode(self.params[: self._n_enc], xb, self.config.activation)
                 mus.append(mu.double().cpu())
                 sigmas.append(torch.exp(0.5 * logvar.double()).cpu())
@@ -226,9 +237,14 @@ class Ensemble:
             raise LearnError(msg)
         cfg = dict(state["config"])
         cfg["hidden"] = tuple(cfg["hidden"])
-        return cls(VAEConfig(**cfg), state["seeds"], state["mean"].numpy(),
-                   state["scale"].numpy(), list(state["params"]),
-                   {k: v.numpy() for k, v in state["history"].items()})
+        return cls(
+            VAEConfig(**cfg),
+            state["seeds"],
+            state["mean"].numpy(),
+            state["scale"].numpy(),
+            list(state["params"]),
+            {k: v.numpy() for k, v in state["history"].items()},
+        )
 
 
 def _mlp(params: Sequence[torch.Tensor], x: torch.Tensor, act: str) -> torch.Tensor:
@@ -241,15 +257,23 @@ def _mlp(params: Sequence[torch.Tensor], x: torch.Tensor, act: str) -> torch.Ten
     return x
 
 
-def _encode(enc: Sequence[torch.Tensor], x: torch.Tensor, act: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _encode(
+    enc: Sequence[torch.Tensor], x: torch.Tensor, act: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     h = _mlp(enc, x, act)
     latent = h.shape[-1] // 2
     return h[..., :latent], h[..., latent:]
 
 
-def train_ensemble(X: np.ndarray, config: VAEConfig, seeds: Sequence[int], *,
-                   device: str = "cpu", threads: int | None = None,
-                   progress: bool | None = None) -> Ensemble:
+def train_ensemble(
+    X: np.ndarray,
+    config: VAEConfig,
+    seeds: Sequence[int],
+    *,
+    device: str = "cpu",
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> Ensemble:
     """Train ``len(seeds)`` independent VAEs together as one batched model.
 
     Args:
@@ -278,8 +302,10 @@ def train_ensemble(X: np.ndarray, config: VAEConfig, seeds: Sequence[int], *,
         msg = "need at least one ensemble member (seed)"
         raise LearnError(msg)
     if n < 2 * config.batch_size:
-        msg = (f"{n} events are too few for batch_size {config.batch_size}: "
-               f"need at least {2 * config.batch_size} (2 batches)")
+        msg = (
+            f"{n} events are too few for batch_size {config.batch_size}: "
+            f"need at least {2 * config.batch_size} (2 batches)"
+        )
         raise LearnError(msg)
     if device.startswith("cuda") and not torch.cuda.is_available():
         msg = f"device {device!r} requested but CUDA is not available; use device='cpu'"
@@ -292,11 +318,14 @@ def train_ensemble(X: np.ndarray, config: VAEConfig, seeds: Sequence[int], *,
     sizes = _layer_sizes(n_features, latent, config.hidden)
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     per_member = [_init_member(sizes, g) for g in gens]
-    params = [torch.stack(ts).to(device).requires_grad_() for ts in zip(*per_member)]
+    params = [torch.stack(ts).to(device).requires_grad_() for ts in zip(*per_member, strict=True)]
     n_enc = 2 * (len(config.hidden) + 1)
     data = torch.from_numpy((X - mean) / scale).float().to(device)
     opt = torch.optim.Adam(params, lr=config.lr)
-    history = {"recon": np.zeros((members, config.epochs)), "kl": np.zeros((members, config.epochs))}
+    history = {
+        "recon": np.zeros((members, config.epochs)),
+        "kl": np.zeros((members, config.epochs)),
+    }
     bs, beta, act = config.batch_size, config.beta, config.activation
     if progress is None:
         progress = sys.stderr.isatty()
@@ -305,18 +334,23 @@ def train_ensemble(X: np.ndarray, config: VAEConfig, seeds: Sequence[int], *,
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))
     try:
-        with tqdm(total=members * config.epochs, disable=not progress, unit="member-epoch",
-                  desc="VAE ensemble", leave=False) as bar:
+        with tqdm(
+            total=members * config.epochs,
+            disable=not progress,
+            unit="member-epoch",
+            desc="VAE ensemble",
+            leave=False,
+        ) as bar:
             for epoch in range(config.epochs):
                 perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(device)
                 noise = torch.stack([torch.randn(n, latent, generator=g) for g in gens]).to(device)
                 rec_sum = torch.zeros(members, device=device)
                 kl_sum = torch.zeros(members, device=device)
                 for start in range(0, n, bs):
-                    idx = perm[:, start:start + bs]
+                    idx = perm[:, start : start + bs]
                     xb = data[idx]
                     mu, logvar = _encode(params[:n_enc], xb, act)
-                    z = mu + torch.exp(0.5 * logvar) * noise[:, start:start + bs]
+                    z = mu + torch.exp(0.5 * logvar) * noise[:, start : start + bs]
                     xh = _mlp(params[n_enc:], z, act)
                     rec = (xh - xb).pow(2).sum(-1).mean(-1)
                     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(-1).mean(-1)
