@@ -1,0 +1,461 @@
+"""Read particle collections from a ROOT TTree or RNTuple into :class:`~hepsym.events.Events`.
+
+Collections are recognised from branch names (see :mod:`hepsym.io._root_naming` for
+the patterns): jagged ``Muon_Px, Muon_Py, Muon_Pz, Muon_E`` or NanoAOD ``Muon_pt,
+Muon_eta, Muon_phi, Muon_mass``, and numbered one-value-per-event branches such as
+``E1, px1, py1, pz1``. Only the branches of the chosen collections (and the weight
+branch) are read, chunk by chunk with ``uproot``'s ``iterate``.
+
+Particles named for a species get its PDG id with the sign of their charge: a
+``Muon`` of charge -1 is 13 (a mu-), of charge +1 is -13 (a mu+); likewise for
+``Electron`` (11), ``Tau`` (15); a ``Photon`` is 22. Jets and unknown collections
+get 0, unless the tree has a ``pdgId`` branch. Every particle has ``status = 1``
+(reconstructed final state).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import numpy as np
+import uproot
+
+from hepsym.errors import InputFileError
+from hepsym.events import Beams, Events, make_particles, pdg_charge, pdg_mass
+from hepsym.io._root_naming import (
+    CollectionSpec,
+    find_weight_branch,
+    is_lepton,
+    pid_from_name,
+    recognise,
+    spec_from_mapping,
+)
+
+__all__ = ("read_root",)
+
+#: Tree names preferred when a file holds several trees.
+CONVENTIONAL_TREES = ("Events", "events", "tree", "Tree", "ntuple", "nominal", "Delphes")
+
+_TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
+
+#: What uproot raises on a damaged or unreadable file: it has no common base class.
+_UPROOT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AssertionError,
+    NotImplementedError,
+    struct.error,
+    zlib.error,
+    uproot.deserialization.DeserializationError,
+)
+
+
+def read_root(
+    path: str | os.PathLike[str],
+    *,
+    tree: str | None = None,
+    collections: Sequence[str] | None = None,
+    branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
+    max_events: int | None = None,
+    beams: Beams | None = None,
+    step_size: str | int = "100 MB",
+) -> Events:
+    """Read particle collections from a ROOT TTree or RNTuple.
+
+    Args:
+        path: the ROOT file.
+        tree: name of the TTree or RNTuple; default the only one in the file, or a
+            conventional one (``Events``, ``events``...) when there are several.
+        collections: collection names to read, e.g. ``["Muon"]`` (case-insensitive);
+            default every recognised collection, or only those of ``branches`` when
+            it is given.
+        branches: explicit ``{collection: {component: branch}}`` for names that follow
+            no convention, e.g. ``{"Muon": {"px": "mu_px", "py": "mu_py", "pz": "mu_pz",
+            "E": "mu_E", "charge": "mu_q"}}``; components are ``px, py, pz, E`` or
+            ``pt, eta, phi`` and optionally ``mass``, plus ``charge`` and ``pid``. A
+            list of one-value-per-event branches gives one particle per branch.
+        max_events: read at most this many events (from the start).
+        beams: the initial state, which ROOT files rarely record (default unknown).
+        step_size: chunk size for ``uproot``'s ``iterate`` (bytes or ``"100 MB"``).
+
+    Returns:
+        Events whose particles have fields ``px, py, pz, E`` (or ``pt, eta, phi,
+        mass`` when every collection read is stored so), ``pid``, ``status``,
+        ``charge`` and ``collection`` (index into ``Events.collections``).
+
+    Raises:
+        InputFileError: unreadable, truncated or corrupted file; no such tree; an
+            object that is not a tree; no recognisable collection; a bad mapping.
+    """
+    p = Path(path)
+    if max_events is not None and max_events < 0:
+        msg = f"max_events must be >= 0, not {max_events}"
+        raise ValueError(msg)
+    try:
+        file = uproot.open(p)
+    except _UPROOT_ERRORS as err:
+        msg = f"{p}: cannot open ROOT file, {_damage(p)} ({_describe(err)})"
+        raise InputFileError(msg) from err
+    with file:
+        obj, tree_name, fmt = _select_tree(file, p, tree)
+        kinds = _branch_kinds(obj, fmt, p)
+        specs = _select_collections(p, tree_name, kinds, collections, branches)
+        weight = find_weight_branch(kinds)
+        wanted = list(dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else [])))
+        cartesian = any(s.coords == "cartesian" for s in specs)
+        pid_bases = [pid_from_name(s.name) for s in specs]
+
+        particle_chunks: list[ak.Array] = []
+        weight_chunks: list[np.ndarray] = []
+        notes: list[str] = []
+        for arrays in _iterate(obj, p, wanted, step_size, max_events):
+            try:
+                particle_chunks.append(_build(arrays, specs, pid_bases, cartesian, notes))
+            except ValueError as err:
+                msg = f"{p}: tree {tree_name!r}: {err}"
+                raise InputFileError(msg) from err
+            if weight:
+                weight_chunks.append(np.asarray(arrays[weight], dtype=np.float64))
+            else:
+                weight_chunks.append(np.ones(len(arrays), dtype=np.float64))
+
+    if len(particle_chunks) == 1:
+        particles, weights = particle_chunks[0], weight_chunks[0]
+    else:
+        particles = ak.concatenate(particle_chunks, axis=0)
+        weights = np.concatenate(weight_chunks)
+    metadata: dict[str, Any] = {
+        "tree": tree_name,
+        "entries_in_tree": int(obj.num_entries),
+        "branches": {s.name: s.mapping() for s in specs},
+        "counters": {s.name: s.counter for s in specs if s.counter},
+        "weight_branch": weight,
+        "coordinates": "px, py, pz, E" if cartesian else "pt, eta, phi, mass",
+        "notes": list(dict.fromkeys(notes)),
+    }
+    return Events(
+        particles=particles,
+        weights=weights,
+        beams=beams if beams is not None else Beams.unknown(),
+        source=str(p),
+        format=fmt,
+        collections=tuple(s.name for s in specs),
+        metadata=metadata,
+    )
+
+
+def _describe(err: BaseException) -> str:
+    """The exception on one line, at most ~160 characters."""
+    text = " ".join(str(err).split())
+    if len(text) > 160:
+        text = text[:157] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _damage(path: Path) -> str:
+    """Why a file uproot cannot read is damaged: truncation is told by the header's fEND."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(21)
+        size = path.stat().st_size
+    except OSError:
+        return "unreadable"
+    if len(head) < 21 or not head.startswith(b"root"):
+        return "not a ROOT file"
+    version = struct.unpack(">i", head[4:8])[0]
+    end = struct.unpack(">q", head[12:20])[0] if version >= 1000000 else struct.unpack(">i", head[12:16])[0]
+    if size < end:
+        return f"truncated: {size} of {end} bytes"
+    return "corrupted"
+
+
+def _select_tree(file: Any, path: Path, name: str | None) -> tuple[Any, str, str]:
+    """The tree object, its name and ``"root-ttree"``/``"root-rntuple"``."""
+    try:
+        classes: dict[str, str] = file.classnames(cycle=False)
+    except _UPROOT_ERRORS as err:
+        msg = f"{path}: cannot list the file's contents, {_damage(path)} ({_describe(err)})"
+        raise InputFileError(msg) from err
+    trees = {k: c for k, c in classes.items() if _is_tree(c)}
+    listing = ", ".join(trees) or "none"
+    if name is not None:
+        key = name.split(";")[0]
+        if key not in classes:
+            msg = f"{path}: no tree {name!r} (trees in the file: {listing})"
+            raise InputFileError(msg)
+        if key not in trees:
+            msg = f"{path}: {name!r} is a {classes[key]}, not a TTree or RNTuple (trees: {listing})"
+            raise InputFileError(msg)
+    elif len(trees) == 1:
+        key = next(iter(trees))
+    elif not trees:
+        contents = ", ".join(f"{k} ({c})" for k, c in list(classes.items())[:8]) or "nothing"
+        msg = f"{path}: no TTree or RNTuple in the file (it holds {contents})"
+        raise InputFileError(msg)
+    else:
+        key = _conventional(trees)
+        if key is None:
+            msg = f"{path}: several trees ({listing}); choose one with tree=..."
+            raise InputFileError(msg)
+    try:
+        obj = file[key]
+    except _UPROOT_ERRORS as err:
+        msg = f"{path}: cannot read tree {key!r} ({_describe(err)})"
+        raise InputFileError(msg) from err
+    fmt = "root-rntuple" if trees[key].endswith("RNTuple") else "root-ttree"
+    return obj, key, fmt
+
+
+def _is_tree(classname: str) -> bool:
+    return classname in _TREE_CLASSES or classname.endswith("RNTuple")
+
+
+def _conventional(trees: Mapping[str, str]) -> str | None:
+    for candidate in CONVENTIONAL_TREES:
+        if candidate in trees:
+            return candidate
+    lower = {k.lower(): k for k in trees}
+    for candidate in CONVENTIONAL_TREES:
+        if candidate.lower() in lower:
+            return lower[candidate.lower()]
+    return None
+
+
+def _branch_kinds(obj: Any, fmt: str, path: Path) -> dict[str, str]:
+    """Branch name to ``"jagged"``, ``"scalar"`` or ``"other"``, from the tree's header."""
+    kinds: dict[str, str] = {}
+    try:
+        if fmt == "root-rntuple":
+            form = obj.to_akform()[0]
+            for name, content in zip(form.fields, form.contents):
+                kinds[name] = _form_kind(content)
+        else:
+            for name, branch in obj.iteritems(recursive=True):
+                kinds[name] = _interpretation_kind(branch)
+    except _UPROOT_ERRORS as err:
+        msg = f"{path}: cannot read the branch list of {obj.name!r} ({_describe(err)})"
+        raise InputFileError(msg) from err
+    return kinds
+
+
+def _form_kind(form: ak.forms.Form) -> str:
+    if isinstance(form, ak.forms.NumpyForm) and not form.inner_shape:
+        return "scalar"
+    if isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm)):
+        inner = form.content
+        if isinstance(inner, ak.forms.NumpyForm) and not inner.inner_shape:
+            return "jagged"
+    return "other"
+
+
+def _interpretation_kind(branch: Any) -> str:
+    try:
+        interp = branch.interpretation
+    except uproot.interpretation.identify.UnknownInterpretation:
+        return "other"
+    if isinstance(interp, uproot.AsDtype) and interp.inner_shape == ():
+        return "scalar"
+    if isinstance(interp, uproot.AsJagged):
+        content = interp.content
+        if isinstance(content, uproot.AsDtype) and content.inner_shape == ():
+            return "jagged"
+    return "other"
+
+
+def _select_collections(
+    path: Path,
+    tree_name: str,
+    kinds: Mapping[str, str],
+    collections: Sequence[str] | None,
+    branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None,
+) -> list[CollectionSpec]:
+    """The collections to read: explicit ones from ``branches``, recognised ones by name."""
+    explicit: dict[str, CollectionSpec] = {}
+    for name, mapping in (branches or {}).items():
+        try:
+            explicit[name.lower()] = spec_from_mapping(name, mapping, kinds)
+        except ValueError as err:
+            msg = f"{path}: tree {tree_name!r}: {err}"
+            raise InputFileError(msg) from err
+    found = {s.name.lower(): s for s in recognise(kinds)}
+    if collections is None:
+        specs = list(explicit.values()) if explicit else list(found.values())
+    else:
+        specs = []
+        for name in collections:
+            spec = explicit.get(name.lower()) or found.get(name.lower())
+            if spec is None:
+                known = ", ".join(s.name for s in [*explicit.values(), *found.values()]) or "none"
+                msg = (
+                    f"{path}: tree {tree_name!r} has no collection {name!r} "
+                    f"(recognised: {known}); map its branches with branches={{...}}"
+                )
+                raise InputFileError(msg)
+            specs.append(spec)
+    if not specs:
+        sample = ", ".join(list(kinds)[:8]) or "no branches"
+        more = f", ... ({len(kinds)} in all)" if len(kinds) > 8 else ""
+        msg = (
+            f"{path}: no particle collection recognised in tree {tree_name!r} "
+            f"(branches: {sample}{more}); pass branches={{'Muon': {{'px': ..., 'py': ..., "
+            f"'pz': ..., 'E': ...}}}}"
+        )
+        raise InputFileError(msg)
+    return list({s.name.lower(): s for s in specs}.values())
+
+
+def _iterate(
+    obj: Any, path: Path, wanted: list[str], step_size: str | int, max_events: int | None
+) -> Iterator[ak.Array]:
+    """Chunks of the wanted branches; at least one (possibly empty) chunk."""
+    wanted_set = set(wanted)
+
+    def keep(name: str) -> bool:
+        return name in wanted_set
+
+    def fail(err: BaseException) -> InputFileError:
+        msg = f"{path}: cannot read {obj.name!r}, {_damage(path)} ({_describe(err)})"
+        return InputFileError(msg)
+
+    try:
+        chunks = obj.iterate(filter_name=keep, step_size=step_size, entry_stop=max_events)
+    except _UPROOT_ERRORS as err:
+        raise fail(err) from err
+    yielded = False
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            break
+        except _UPROOT_ERRORS as err:
+            raise fail(err) from err
+        yielded = True
+        yield chunk
+    if not yielded:
+        try:
+            yield obj.arrays(filter_name=keep, entry_start=0, entry_stop=0)
+        except _UPROOT_ERRORS as err:
+            raise fail(err) from err
+
+
+def _flat(arrays: ak.Array, spec: CollectionSpec, comp: str) -> np.ndarray | None:
+    """One component of every particle of a collection, event-major, as a flat array."""
+    if comp not in spec.slots[0]:
+        return None
+    if spec.jagged:
+        return ak.to_numpy(ak.flatten(arrays[spec.slots[0][comp]], axis=1))
+    columns = [ak.to_numpy(arrays[slot[comp]]) for slot in spec.slots]
+    return np.stack(columns, axis=1).reshape(-1)
+
+
+def _counts(arrays: ak.Array, spec: CollectionSpec) -> np.ndarray:
+    if not spec.jagged:
+        return np.full(len(arrays), len(spec.slots), dtype=np.int64)
+    slot = spec.slots[0]
+    counts = ak.to_numpy(ak.num(arrays[next(iter(slot.values()))], axis=1))
+    for branch in list(slot.values())[1:]:
+        if not np.array_equal(ak.to_numpy(ak.num(arrays[branch], axis=1)), counts):
+            msg = f"collection {spec.name!r}: branches {list(slot.values())} differ in length per event"
+            raise ValueError(msg)
+    return counts
+
+
+def _build(
+    arrays: ak.Array,
+    specs: Sequence[CollectionSpec],
+    pid_bases: Sequence[int],
+    cartesian: bool,
+    notes: list[str],
+) -> ak.Array:
+    """The particles of one chunk: every collection, concatenated per event."""
+    parts = []
+    for index, (spec, base) in enumerate(zip(specs, pid_bases)):
+        counts = _counts(arrays, spec)
+        fields = _kinematics(arrays, spec, base, cartesian, notes)
+        n = len(next(iter(fields.values())))
+        pid_col, charge = _identity(arrays, spec, base, n, notes)
+        fields["pid"] = pid_col
+        fields["status"] = np.ones(n, dtype=np.int64)
+        fields["charge"] = charge
+        fields["collection"] = np.full(n, index, dtype=np.int8)
+        parts.append(make_particles(fields, counts))
+    return parts[0] if len(parts) == 1 else ak.concatenate(parts, axis=1)
+
+
+def _kinematics(
+    arrays: ak.Array, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
+) -> dict[str, np.ndarray]:
+    if spec.coords == "cartesian":
+        return {c: _as_float(_flat(arrays, spec, c)) for c in ("px", "py", "pz", "E")}
+    pt = _as_float(_flat(arrays, spec, "pt"))
+    eta = _as_float(_flat(arrays, spec, "eta"))
+    phi = _as_float(_flat(arrays, spec, "phi"))
+    mass = _flat(arrays, spec, "mass")
+    if mass is None:
+        mass = _default_mass(arrays, spec, base, len(pt), notes)
+    else:
+        mass = _as_float(mass)
+    if not cartesian:
+        return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
+    # Mixed with Cartesian collections: one record type needs one coordinate system.
+    pz = pt * np.sinh(eta)
+    return {
+        "px": pt * np.cos(phi),
+        "py": pt * np.sin(phi),
+        "pz": pz,
+        "E": np.sqrt(pt * pt + pz * pz + mass * mass),
+    }
+
+
+def _as_float(values: np.ndarray | None) -> np.ndarray:
+    assert values is not None
+    return values.astype(np.float64, copy=False)
+
+
+def _default_mass(
+    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
+) -> np.ndarray:
+    pids = _flat(arrays, spec, "pid")
+    if pids is not None:
+        unique, inverse = np.unique(np.abs(pids.astype(np.int64)), return_inverse=True)
+        table = np.array([pdg_mass(int(u)) if u else 0.0 for u in unique], dtype=np.float64)
+        notes.append(f"{spec.name}: no mass branch, PDG mass of each pdgId used")
+        return np.nan_to_num(table[inverse], nan=0.0)
+    mass = pdg_mass(base) if base else 0.0
+    mass = 0.0 if math.isnan(mass) else mass
+    notes.append(f"{spec.name}: no mass branch, mass set to {mass:g} GeV")
+    return np.full(n, mass, dtype=np.float64)
+
+
+def _identity(
+    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """PDG id (int64) and charge (float64) of each particle of a collection."""
+    pid_branch = _flat(arrays, spec, "pid")
+    charge_branch = _flat(arrays, spec, "charge")
+    charge = None if charge_branch is None else charge_branch.astype(np.float64)
+    if pid_branch is not None:
+        pid = pid_branch.astype(np.int64)
+        if charge is None:
+            charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)
+        return pid, charge
+    if is_lepton(base):
+        if charge is None:
+            notes.append(f"{spec.name}: no charge branch, pid {base} for all, charge unknown")
+            return np.full(n, base, dtype=np.int64), np.full(n, np.nan)
+        # A negative lepton is the particle (positive PDG id): mu- is 13.
+        return np.where(charge > 0, -base, base).astype(np.int64), charge
+    if charge is None:
+        charge = np.zeros(n) if base == 22 else np.full(n, np.nan)
+    return np.full(n, base, dtype=np.int64), charge
