@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -20,12 +21,51 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
+def _add_input(p: argparse.ArgumentParser, *, file_required: bool = True) -> None:
+    """Options shared by the commands that read an event file."""
+    if file_required:
+        p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
+    else:
+        p.add_argument("file", nargs="?", help="LHE or ROOT file (or use --dataset)")
+    p.add_argument("--select", default=None, metavar="QUERY",
+                   help="particles to study, e.g. 'mu+ mu-', 'l+ l-', '13 -13' "
+                   "(default: chosen from the file, and said)")
+    p.add_argument("--features", choices=("p3", "p4", "ptetaphim"), default=None,
+                   help="feature set (default: p3 at lepton colliders, p4 otherwise)")
+    p.add_argument("--sqrt-s", type=float, default=None, metavar="GEV",
+                   help="centre-of-mass energy (needed for ROOT files, overrides LHE <init>)")
+    p.add_argument("--collider", choices=("ee", "pp"), default=None,
+                   help="beam type when the file does not say (default with --sqrt-s: ee)")
+    p.add_argument("--max-events", type=int, default=None, metavar="N", help="read at most N events")
+    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def _prepare(args: argparse.Namespace):
+    from hepsym.analysis import prepare
+
+    return prepare(
+        args.file,
+        select_query=args.select,
+        features=args.features,
+        sqrt_s=args.sqrt_s,
+        collider=args.collider,
+        max_events=args.max_events,
+        tree=args.tree,
+    )
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"hepsym: {note}", file=sys.stderr)
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from hepsym.io import read
     from hepsym.summary import summarize
 
-    events = read(args.file, max_events=args.max_events, tree=args.tree)
-    print(summarize(events))
+    summary = summarize(read(args.file, max_events=args.max_events, tree=args.tree))
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
     return 0
 
 
@@ -41,10 +81,91 @@ def _add_info(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
     p.add_argument("--max-events", type=int, default=None, help="read at most N events")
     p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=_cmd_info)
 
 
-_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_info,)
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    from hepsym import generate
+
+    p = sub.add_parser(
+        "generate",
+        help="generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE",
+        description="Generate the paper's collider samples with Pythia 8 (hard process only "
+        "by default) and write them as LHE. Needs: pip install 'hepsym[generate]'.",
+        epilog="example: hepsym generate ee-mumu --events 10000 --sqrt-s 80 -o ee.lhe.gz",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    generate.add_arguments(p)
+
+
+def _add_learn_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ensemble", type=int, default=15, metavar="N",
+                   help="number of VAEs in the ensemble (default 15)")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default 20)")
+    p.add_argument("--latent", type=int, default=None, metavar="N",
+                   help="latent dimension (default: number of features)")
+    p.add_argument("--seed", type=int, default=0, help="ensemble seed (default 0)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: on a terminal)")
+
+
+def _vae_config(args: argparse.Namespace):
+    from hepsym.vae import VAEConfig
+
+    kw = {}
+    if args.epochs is not None:
+        kw["epochs"] = args.epochs
+    if args.latent is not None:
+        kw["latent"] = args.latent
+    return VAEConfig(**kw)
+
+
+def _cmd_learn(args: argparse.Namespace) -> int:
+    from hepsym.learn import learn
+
+    if args.dataset:
+        from hepsym.datasets import load_toy
+
+        toy = load_toy(args.dataset, seed=args.seed)
+        X, names, notes = toy.X, toy.names, [f"dataset: {toy!r}"]
+    elif args.file:
+        prepared = _prepare(args)
+        fm = prepared.features
+        X, names, notes = fm.X, fm.names, list(prepared.notes)
+    else:
+        msg = "learn needs an event FILE or --dataset circle|square"
+        raise HepsymError(msg)
+    _print_notes(notes)
+    result = learn(X, names, ensemble=args.ensemble, config=_vae_config(args), seed=args.seed,
+                   progress=args.progress)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    return 0
+
+
+def _add_learn(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "learn",
+        help="train a VAE ensemble and count the relevant latents",
+        description="Train an ensemble of VAEs on the features of an event file (or a toy "
+        "dataset), measure each latent's relevance (paper eq. 4.3) and report the learned "
+        "dimension with the fraction of members that agree, and a TwoNN estimate.",
+        epilog="examples:\n  hepsym learn data/ee_mumu_80GeV.lhe.gz --ensemble 5\n"
+        "  hepsym learn --dataset circle --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input(p, file_required=False)
+    p.add_argument("--dataset", choices=("circle", "square"), default=None,
+                   help="a toy dataset of the paper instead of a file")
+    _add_learn_options(p)
+    p.set_defaults(func=_cmd_learn)
+
+
+_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_info,
+    _add_generate,
+    _add_learn,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

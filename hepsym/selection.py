@@ -26,7 +26,7 @@ import numpy as np
 from hepsym.errors import SelectionError
 from hepsym.events import Beams, Events
 
-__all__ = ("Selection", "Slot", "parse_query", "select")
+__all__ = ("Selection", "Slot", "default_query", "parse_query", "select")
 
 _LEPTON_FLAVOURS = (11, 13, 15)
 _JETS = frozenset({0, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5, 21})
@@ -271,3 +271,55 @@ def select(
         query=query_str,
         cuts={"final_state": final_state, "pt_min": pt_min, "eta_max": eta_max},
     )
+
+
+def default_query(events: Events, *, max_particles: int = 4) -> tuple[str, str]:
+    """Pick the particles to study when the user names none, and say why.
+
+    The rule: if every event has the same final-state content (the same PDG ids) with at
+    most ``max_particles`` particles, study all of them; otherwise, if most events hold a
+    same-flavour opposite-charge lepton pair, study that pair (``"l+ l-"``).
+
+    Returns:
+        The query and a sentence explaining the choice.
+
+    Raises:
+        SelectionError: neither rule applies; the message lists the content to choose from.
+    """
+    parts = events.particles
+    final = parts.pid[parts.status == 1]
+    counts = ak.to_numpy(ak.num(final, axis=1))
+    source = events.source or "<events>"
+    if len(counts) and counts.min() == counts.max() and 0 < counts[0] <= max_particles:
+        ordered = ak.to_numpy(ak.sort(final, axis=1))
+        if (ordered == ordered[0]).all():
+            tokens = [_token(int(p)) for p in ak.to_numpy(final[0])]
+            query = " ".join(tokens)
+            return query, f"every event has the same final state ({query}): studying all of it"
+    flat = np.abs(ak.to_numpy(ak.flatten(final)))
+    has_pair = np.zeros(len(parts), dtype=bool)
+    for flavour in _LEPTON_FLAVOURS:
+        has_pair |= ak.to_numpy(ak.any(final == flavour, axis=1) & ak.any(final == -flavour, axis=1))
+    if has_pair.mean() >= 0.5:
+        return "l+ l-", (
+            f"{has_pair.mean():.0%} of events hold a same-flavour opposite-charge lepton pair: "
+            "studying it (l+ l-)"
+        )
+    ids, n = np.unique(flat, return_counts=True)
+    common = ", ".join(f"{i}" for i in ids[np.argsort(-n)][:6])
+    msg = (
+        f"{source}: cannot choose the particles to study by myself (final states differ between "
+        f"events and there is no lepton pair); pass --select, e.g. --select 'mu+ mu-' "
+        f"(most common |PDG ids|: {common or 'none'})"
+    )
+    raise SelectionError(msg)
+
+
+def _token(pid: int) -> str:
+    from particle import Particle
+    from particle.particle.particle import ParticleNotFound
+
+    try:
+        return Particle.from_pdgid(pid).name
+    except (ParticleNotFound, ValueError):
+        return str(pid)
