@@ -83,7 +83,11 @@ class EventsSummary:
             f"weights     sum {w['sum']:.6g}, mean {w['mean']:.6g}, "
             f"min {w['min']:.6g}, max {w['max']:.6g}, negative {int(w['negative'])}"
         )
-        for key in ("generator", "cross_section_pb", "tree"):
+        gens = self.metadata.get("generators") or []
+        if gens:
+            names = ", ".join(f"{g.get('name', '?')} {g.get('version') or ''}".strip() for g in gens)
+            lines.append(f"generator   {names}")
+        for key in ("cross_section_pb", "tree"):
             if key in self.metadata and self.metadata[key]:
                 lines.append(f"{key:<11s} {self.metadata[key]}")
         return "\n".join(lines)
