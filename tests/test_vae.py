@@ -1,0 +1,114 @@
+"""The batched VAE ensemble: equivalence to single training, determinism, save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hepsym.errors import LearnError
+from hepsym.vae import Ensemble, VAEConfig, member_seeds, train_ensemble
+
+FAST = VAEConfig(hidden=(32, 32), epochs=4, batch_size=64, latent=4)
+
+
+@pytest.fixture(scope="module")
+def square() -> np.ndarray:
+    return np.random.default_rng(7).uniform(-10, 10, size=(600, 2))
+
+
+def _relevance(ens: Ensemble, X: np.ndarray) -> np.ndarray:
+    mu, sigma = ens.encode(X)
+    return np.sort(mu.std(axis=1) / sigma.mean(axis=1), axis=1)[:, ::-1]
+
+
+def test_member_seeds_are_independent_of_ensemble_size():
+    assert member_seeds(3, 5)[:2] == member_seeds(3, 2)
+    assert len(set(member_seeds(0, 20))) == 20
+    assert set(member_seeds(0, 5)).isdisjoint(member_seeds(1, 5))
+
+
+def test_ensemble_member_equals_training_it_alone(square):
+    seeds = member_seeds(11, 3)
+    together = train_ensemble(square, FAST, seeds, progress=False)
+    alone = train_ensemble(square, FAST, seeds[2:], progress=False)
+    np.testing.assert_allclose(_relevance(together, square)[2], _relevance(alone, square)[0], atol=1e-5)
+    np.testing.assert_allclose(together.history["recon"][2], alone.history["recon"][0], rtol=1e-5)
+
+
+def test_same_seed_same_model_other_seed_other_model(square):
+    a = train_ensemble(square, FAST, [1, 2], progress=False)
+    b = train_ensemble(square, FAST, [1, 2], progress=False)
+    c = train_ensemble(square, FAST, [3, 4], progress=False)
+    np.testing.assert_array_equal(_relevance(a, square), _relevance(b, square))
+    assert not np.allclose(_relevance(a, square), _relevance(c, square))
+
+
+def test_training_lowers_the_loss_and_restores_threads(square):
+    before = torch.get_num_threads()
+    ens = train_ensemble(square, FAST, [5, 6], threads=1, progress=False)
+    assert torch.get_num_threads() == before
+    assert ens.history["recon"].shape == (2, FAST.epochs)
+    total = ens.history["recon"] + FAST.beta * ens.history["kl"]
+    assert (total[:, -1] < total[:, 0]).all()
+
+
+def test_encode_shapes_and_positive_widths(square):
+    ens = train_ensemble(square, FAST, [1, 2, 3], progress=False)
+    mu, sigma = ens.encode(square[:50])
+    assert mu.shape == sigma.shape == (3, 50, 4)
+    assert (sigma > 0).all()
+    with pytest.raises(LearnError, match="expected an"):
+        ens.encode(np.zeros((5, 3)))
+
+
+def test_save_load_round_trip(square, tmp_path):
+    ens = train_ensemble(square, VAEConfig(hidden=(8,), epochs=2, batch_size=64, latent=3), [9, 10])
+    path = tmp_path / "ens.pt"
+    ens.save(path)
+    back = Ensemble.load(path)
+    assert back.config == ens.config
+    assert back.seeds == ens.seeds
+    np.testing.assert_array_equal(back.encode(square)[0], ens.encode(square)[0])
+    np.testing.assert_array_equal(back.history["kl"], ens.history["kl"])
+
+
+def test_load_rejects_other_files(tmp_path):
+    with pytest.raises(LearnError, match="cannot read"):
+        Ensemble.load(tmp_path / "missing.pt")
+    torch.save({"something": 1}, tmp_path / "other.pt")
+    with pytest.raises(LearnError, match="not a hepsym VAE ensemble"):
+        Ensemble.load(tmp_path / "other.pt")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"latent": 0}, "latent size must be >= 1"),
+        ({"hidden": (16, 0)}, "hidden layer sizes"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"beta": -1.0}, "beta"),
+        ({"lr": 0.0}, "lr"),
+        ({"activation": "sigmoid"}, "activation"),
+    ],
+)
+def test_bad_config(kwargs, match):
+    with pytest.raises(LearnError, match=match):
+        VAEConfig(**kwargs)
+
+
+def test_too_few_events_and_no_members(square):
+    with pytest.raises(LearnError, match="too few for batch_size 64"):
+        train_ensemble(square[:100], FAST, [1])
+    with pytest.raises(LearnError, match="at least one"):
+        train_ensemble(square, FAST, [])
+
+
+def test_cuda_is_never_required(square):
+    if torch.cuda.is_available():
+        ens = train_ensemble(square, FAST, [1], device="cuda", progress=False)
+        assert ens.encode(square)[0].shape == (1, 600, 4)
+    else:
+        with pytest.raises(LearnError, match="CUDA is not available"):
+            train_ensemble(square, FAST, [1], device="cuda")
