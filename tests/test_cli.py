@@ -37,13 +37,20 @@ def test_info_json_knows_the_beams(capsys):
     assert info["content"]["final state"] == {"24": 10, "-24": 10}
 
 
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda d: d / "missing.lhe", "no such file"),
         (lambda d: d, "is a directory"),
-        (lambda d: (d / "empty.lhe").write_bytes(b"") or d / "empty.lhe", "file is empty"),
-        (lambda d: (d / "x.txt").write_text("hello\n") or d / "x.txt", "not an LHE or ROOT file"),
+        (lambda d: _write(d / "empty.lhe", b""), "file is empty"),
+        (lambda d: _write(d / "x.txt", b"hello\n"), "not an LHE or ROOT file"),
+        (lambda d: _write(d / "cut.root", (EXTERNAL / "uproot-HZZ.root").read_bytes()[:100_000]),
+         "truncated"),
     ],
 )
 def test_bad_input_exit_2_one_line_no_traceback(tmp_path, make, message):
