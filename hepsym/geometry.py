@@ -53,7 +53,7 @@ class TwoNNResult:
 def _two_nn_once(X: torch.Tensor, chunk: int = 1024) -> float:
     r1s, r2s = [], []
     for i in range(0, len(X), chunk):
-        d = torch.cdist(X[i : i + chunk], X)
+        d = torch.cdist(X[i : i + chunk], X, compute_mode="donot_use_mm_for_euclid_dist")
         d[torch.arange(d.shape[0]), torch.arange(i, i + d.shape[0])] = torch.inf
         two = torch.topk(d, 2, dim=1, largest=False).values
         r1s.append(two[:, 0])
@@ -76,7 +76,7 @@ def two_nn(
 ) -> TwoNNResult:
     """Estimate the intrinsic dimension of the point cloud ``X`` with TwoNN.
 
-    The events are shuffled and split into up to ``subsamples`` disjoint sets of
+    Repeated rows are removed first. The events are shuffled and split into up to ``subsamples`` disjoint sets of
     ``points`` events each (fewer and smaller when the data are small); the
     estimate is computed on each and averaged.
 
@@ -99,9 +99,11 @@ def two_nn(
     if X.ndim != 2 or not np.isfinite(X).all():
         msg = f"two_nn: need a finite 2-D array, got shape {X.shape}"
         raise LearnError(msg)
+    # Repeated points (r1 = 0, or r1 = r2 for their neighbours) bias the estimate.
+    X = np.unique(X, axis=0)
     n = len(X)
     if n < MIN_POINTS:
-        msg = f"two_nn: need at least {MIN_POINTS} points, got {n}"
+        msg = f"two_nn: need at least {MIN_POINTS} distinct points, got {n}"
         raise LearnError(msg)
     if standardize:
         std = X.std(axis=0)

@@ -32,7 +32,9 @@ def test_ensemble_member_equals_training_it_alone(square):
     seeds = member_seeds(11, 3)
     together = train_ensemble(square, FAST, seeds, progress=False)
     alone = train_ensemble(square, FAST, seeds[2:], progress=False)
-    np.testing.assert_allclose(_relevance(together, square)[2], _relevance(alone, square)[0], atol=1e-5)
+    np.testing.assert_allclose(
+        _relevance(together, square)[2], _relevance(alone, square)[0], atol=1e-5
+    )
     np.testing.assert_allclose(together.history["recon"][2], alone.history["recon"][0], rtol=1e-5)
 
 
