@@ -21,7 +21,9 @@ pid        ``pdgId``, ``pid``, ``pdg`` (and ``id`` in numbered names only,
 Three layouts are recognised:
 
 1. jagged collections, ``<Prefix>_<component>`` with one entry per particle
-   (``Muon_Px``, ``Muon_pt``, ``Jet_E``), counter ``nMuon``/``NMuon`` if present;
+   (``Muon_Px``, ``Muon_pt``, ``Jet_E``), counter ``nMuon``/``NMuon`` if present,
+   or the fields of an RNTuple record ``Muon.pt`` (as ``uproot`` writes ``ak.zip``);
+   NanoAOD RNTuples also list ``_collection0.Muon_pt``, which matches nothing;
 2. numbered particles in one-value-per-event branches: ``px1``, ``px_1``, ``E1``,
    ``mu1_px``, ``mu_1_px``, ``mu_px1``, ``mu_px_1``; particle ``i`` of collection
    ``mu`` (or ``particle`` when there is no prefix) is built from the branches with
@@ -74,7 +76,7 @@ def _alternation(tokens: Iterable[str]) -> str:
 
 _TOK = _alternation(_COMPONENT)
 _TOK_N = _alternation(_COMPONENT_NUMBERED)
-_PREFIXED = re.compile(rf"^(?P<prefix>.+)_(?P<comp>{_TOK})$", re.IGNORECASE)
+_PREFIXED = re.compile(rf"^(?P<prefix>[^.]+)[._](?P<comp>{_TOK})$", re.IGNORECASE)
 _NUMBERED = (
     re.compile(rf"^(?P<comp>{_TOK_N})_?(?P<n>\d+)$", re.IGNORECASE),
     re.compile(rf"^(?P<prefix>[A-Za-z]+?)_?(?P<n>\d+)_(?P<comp>{_TOK_N})$", re.IGNORECASE),
@@ -189,8 +191,8 @@ def recognise(kinds: Mapping[str, str]) -> list[CollectionSpec]:
     # (layout, prefix.lower()) -> [display name, {slot number: {component: branch}}]
     groups: dict[tuple[str, str], tuple[str, dict[int, dict[str, str]]]] = {}
     for name, kind in kinds.items():
-        if "." in name or "/" in name:
-            continue  # RNTuple sub-fields and split-object leaves duplicate the plain names
+        if "/" in name:
+            continue  # split-object leaves duplicate their branch
         parsed = _parse(name, kind)
         if parsed is None:
             continue

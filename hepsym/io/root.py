@@ -126,7 +126,7 @@ def read_root(
                 msg = f"{p}: tree {tree_name!r}: {err}"
                 raise InputFileError(msg) from err
             if weight:
-                weight_chunks.append(np.asarray(arrays[weight], dtype=np.float64))
+                weight_chunks.append(np.asarray(_column(arrays, weight), dtype=np.float64))
             else:
                 weight_chunks.append(np.ones(len(arrays), dtype=np.float64))
 
@@ -240,6 +240,7 @@ def _branch_kinds(obj: Any, fmt: str, path: Path) -> dict[str, str]:
             form = obj.to_akform()[0]
             for name, content in zip(form.fields, form.contents):
                 kinds[name] = _form_kind(content)
+                kinds.update(_record_kinds(name, content))
         else:
             for name, branch in obj.iteritems(recursive=True):
                 kinds[name] = _interpretation_kind(branch)
@@ -257,6 +258,28 @@ def _form_kind(form: ak.forms.Form) -> str:
         if isinstance(inner, ak.forms.NumpyForm) and not inner.inner_shape:
             return "jagged"
     return "other"
+
+
+def _record_kinds(name: str, form: ak.forms.Form) -> dict[str, str]:
+    """``record.field`` kinds of an RNTuple record field (as ``uproot`` writes ``ak.zip``)."""
+    jagged = isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm))
+    record = form.content if jagged else form
+    if not isinstance(record, ak.forms.RecordForm):
+        return {}
+    return {
+        f"{name}.{field}": ("jagged" if jagged else "scalar")
+        if isinstance(content, ak.forms.NumpyForm) and not content.inner_shape
+        else "other"
+        for field, content in zip(record.fields, record.contents)
+    }
+
+
+def _column(arrays: ak.Array, name: str) -> ak.Array:
+    """A branch of a chunk; ``record.field`` names an RNTuple record's field."""
+    if name in arrays.fields or "." not in name:
+        return arrays[name]
+    record, field = name.split(".", 1)
+    return arrays[record][field]
 
 
 def _interpretation_kind(branch: Any) -> str:
@@ -354,8 +377,8 @@ def _flat(arrays: ak.Array, spec: CollectionSpec, comp: str) -> np.ndarray | Non
     if comp not in spec.slots[0]:
         return None
     if spec.jagged:
-        return ak.to_numpy(ak.flatten(arrays[spec.slots[0][comp]], axis=1))
-    columns = [ak.to_numpy(arrays[slot[comp]]) for slot in spec.slots]
+        return ak.to_numpy(ak.flatten(_column(arrays, spec.slots[0][comp]), axis=1))
+    columns = [ak.to_numpy(_column(arrays, slot[comp])) for slot in spec.slots]
     return np.stack(columns, axis=1).reshape(-1)
 
 
@@ -363,9 +386,9 @@ def _counts(arrays: ak.Array, spec: CollectionSpec) -> np.ndarray:
     if not spec.jagged:
         return np.full(len(arrays), len(spec.slots), dtype=np.int64)
     slot = spec.slots[0]
-    counts = ak.to_numpy(ak.num(arrays[next(iter(slot.values()))], axis=1))
+    counts = ak.to_numpy(ak.num(_column(arrays, next(iter(slot.values()))), axis=1))
     for branch in list(slot.values())[1:]:
-        if not np.array_equal(ak.to_numpy(ak.num(arrays[branch], axis=1)), counts):
+        if not np.array_equal(ak.to_numpy(ak.num(_column(arrays, branch), axis=1)), counts):
             msg = f"collection {spec.name!r}: branches {list(slot.values())} differ in length per event"
             raise ValueError(msg)
     return counts

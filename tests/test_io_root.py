@@ -1,0 +1,420 @@
+"""Tests of the ROOT reader on the shipped files and on small trees written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pytest
+import uproot
+
+from hepsym.errors import InputFileError
+from hepsym.events import Beams
+from hepsym.io import read
+from hepsym.io._root_naming import pid_from_name, recognise
+from hepsym.io.root import read_root
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "external"
+HZZ = DATA / "uproot-HZZ.root"
+RNTUPLE = DATA / "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root"
+MUON_MASS = 0.1056583755
+
+
+@pytest.fixture(scope="module")
+def hzz():
+    return read(HZZ)
+
+
+@pytest.fixture(scope="module")
+def hzz_raw():
+    with uproot.open(HZZ) as f:
+        return f["events"].arrays(
+            ["NMuon", "Muon_Px", "Muon_Py", "Muon_Pz", "Muon_E", "Muon_Charge", "EventWeight"]
+        )
+
+
+# --- the HZZ TTree: Cartesian jagged collections ---------------------------------------
+
+
+def test_hzz_collections_and_counts(hzz, hzz_raw):
+    assert hzz.format == "root-ttree"
+    assert len(hzz) == 2421
+    assert hzz.collections == ("Jet", "Muon", "Electron", "Photon")
+    muons = hzz.particles[hzz.particles.collection == hzz.collections.index("Muon")]
+    assert ak.sum(ak.num(muons)) == ak.sum(hzz_raw["NMuon"])
+    np.testing.assert_array_equal(ak.num(muons), hzz_raw["NMuon"])
+    np.testing.assert_allclose(ak.flatten(muons.px), ak.flatten(hzz_raw["Muon_Px"]))
+    np.testing.assert_allclose(ak.flatten(muons.E), ak.flatten(hzz_raw["Muon_E"]))
+    assert hzz.metadata["tree"] == "events"
+    assert hzz.metadata["branches"]["Muon"]["charge"] == "Muon_Charge"
+    assert hzz.metadata["counters"]["Muon"] == "NMuon"
+
+
+def test_hzz_identity_from_names_and_charge(hzz, hzz_raw):
+    parts = hzz.particles
+    muons = parts[parts.collection == 1]
+    charge = ak.flatten(hzz_raw["Muon_Charge"]).to_numpy()
+    pid = ak.flatten(muons.pid).to_numpy()
+    assert set(np.unique(pid)) == {13, -13}
+    np.testing.assert_array_equal(pid, np.where(charge < 0, 13, -13))
+    assert ak.all(parts.status == 1)
+    content = hzz.content()
+    assert content[0] > 0  # jets
+    assert set(content) == {0, 13, -13, 11, -11, 22}
+    photons = parts[parts.collection == 3]
+    assert ak.all(photons.pid == 22)
+    assert ak.all(photons.charge == 0)
+    assert ak.all(np.isnan(ak.flatten(parts[parts.collection == 0].charge)))
+    assert parts.pid.type.content.content.primitive == "int64"
+    assert parts.status.type.content.content.primitive == "int64"
+    assert parts.charge.type.content.content.primitive == "float64"
+
+
+def test_hzz_weights_and_beams(hzz, hzz_raw):
+    assert hzz.metadata["weight_branch"] == "EventWeight"
+    assert hzz.weights.dtype == np.float64
+    np.testing.assert_allclose(hzz.weights, hzz_raw["EventWeight"])
+    assert not hzz.beams.known
+    beams = Beams.symmetric(8000.0, ids=(2212, 2212))
+    assert read(HZZ, beams=beams, max_events=3).beams == beams
+
+
+def test_hzz_z_peak_in_dimuon_mass(hzz):
+    muons = hzz.particles[hzz.particles.pid * hzz.particles.pid == 169]
+    two = muons[(ak.num(muons) == 2) & (ak.sum(muons.charge, axis=1) == 0)]
+    mass = (two[:, 0] + two[:, 1]).mass.to_numpy()
+    assert len(mass) > 500
+    counts, edges = np.histogram(mass, bins=np.arange(60.0, 121.0, 2.0))
+    peak = 0.5 * (edges[counts.argmax()] + edges[counts.argmax() + 1])
+    assert abs(peak - 91.2) < 3.0
+    window = mass[(mass > 80) & (mass < 100)]
+    assert abs(np.median(window) - 91.2) < 1.5
+
+
+def test_hzz_collections_restriction_reads_only_those(hzz):
+    events = read_root(HZZ, collections=["muon"], max_events=100)
+    assert events.collections == ("Muon",)
+    assert len(events) == 100
+    assert set(events.metadata["branches"]) == {"Muon"}
+    muons = hzz.particles[hzz.particles.collection == 1][:100]
+    assert ak.all(events.particles.px == muons.px)
+    both = read_root(HZZ, collections=["Electron", "Muon"])
+    assert both.collections == ("Electron", "Muon")
+    assert ak.all(both.particles.collection[both.particles.pid * both.particles.pid == 121] == 0)
+
+
+def test_max_events_and_chunks_agree(hzz):
+    small = read(HZZ, max_events=10)
+    assert len(small) == 10
+    assert ak.all(small.particles.E == hzz.particles.E[:10])
+    chunked = read(HZZ, step_size=200)
+    assert len(chunked) == 2421
+    assert ak.all(chunked.particles.E == hzz.particles.E)
+    assert ak.all(chunked.particles.pid == hzz.particles.pid)
+    np.testing.assert_array_equal(chunked.weights, hzz.weights)
+    none = read(HZZ, max_events=0)
+    assert len(none) == 0
+    assert none.particles.fields == hzz.particles.fields
+
+
+def test_vector_behaviour(hzz):
+    parts = hzz.particles[:50]
+    assert ak.all(abs(parts.pt - np.hypot(parts.px, parts.py)) < 1e-9)
+    total = parts[:, 0] + parts[:, 0]
+    assert ak.all(abs(total.E - 2 * parts[:, 0].E) < 1e-9)
+    assert ak.all(np.isfinite(ak.flatten(parts.eta)))
+
+
+# --- the RNTuple: NanoAOD names -------------------------------------------------------
+
+
+def test_rntuple_nanoaod_muons():
+    events = read(RNTUPLE)
+    assert events.format == "root-rntuple"
+    assert len(events) == 1000
+    assert events.collections == ("Muon",)
+    with uproot.open(RNTUPLE) as f:
+        raw = f["Events"].arrays(["nMuon", "Muon_pt", "Muon_eta", "Muon_phi", "Muon_charge"])
+    mu = events.particles
+    np.testing.assert_array_equal(ak.num(mu), raw["nMuon"])
+    for name in ("pt", "eta", "phi"):
+        np.testing.assert_allclose(ak.flatten(getattr(mu, name)), ak.flatten(raw[f"Muon_{name}"]), rtol=1e-6)
+    np.testing.assert_allclose(ak.flatten(mu.mass), MUON_MASS, rtol=1e-3)
+    charge = ak.flatten(raw["Muon_charge"]).to_numpy()
+    np.testing.assert_array_equal(ak.flatten(mu.pid), np.where(charge < 0, 13, -13))
+    assert events.metadata["coordinates"] == "pt, eta, phi, mass"
+    np.testing.assert_array_equal(events.weights, np.ones(1000))
+
+
+def test_rntuple_uses_plain_fields_not_collection_subfields():
+    events = read(RNTUPLE, max_events=5)
+    assert events.metadata["branches"]["Muon"]["pt"] == "Muon_pt"
+    assert len(events) == 5
+
+
+# --- small trees written here ---------------------------------------------------------
+
+
+def _write_ttree(path, name, data):
+    """A TTree (``f[name] = data`` would write an RNTuple in uproot >= 5.7)."""
+    with uproot.recreate(path) as f:
+        f.mktree(name, data)
+
+
+def _four_momenta(rng, n):
+    px, py, pz = rng.normal(0, 30, size=(3, n))
+    mass = rng.uniform(0, 5, size=n)
+    energy = np.sqrt(px**2 + py**2 + pz**2 + mass**2)
+    return px, py, pz, energy
+
+
+def test_flat_numbered_branches(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 50
+    p1, p2 = _four_momenta(rng, n), _four_momenta(rng, n)
+    columns = {}
+    for i, (px, py, pz, energy) in enumerate((p1, p2), start=1):
+        columns |= {f"E{i}": energy, f"px{i}": px, f"py{i}": py, f"pz{i}": pz}
+        columns[f"pid{i}"] = np.full(n, 11 if i == 1 else -11, dtype=np.int32)
+    columns["weight"] = np.linspace(0.5, 1.5, n)
+    path = tmp_path / "flat.root"
+    _write_ttree(path, "t", columns)
+    events = read(path)
+    assert events.format == "root-ttree"
+    assert events.collections == ("particle",)
+    parts = events.particles
+    assert ak.all(ak.num(parts) == 2)
+    np.testing.assert_allclose(parts.px[:, 0], p1[0])
+    np.testing.assert_allclose(parts.E[:, 1], p2[3])
+    assert ak.all(parts.pid[:, 0] == 11)
+    assert ak.all(parts.pid[:, 1] == -11)
+    np.testing.assert_allclose(ak.flatten(parts.charge), np.tile([-1.0, 1.0], n))
+    np.testing.assert_allclose(events.weights, columns["weight"])
+    assert events.metadata["branches"]["particle"]["px"] == ["px1", "px2"]
+
+
+@pytest.mark.parametrize(
+    ("template", "collection"),
+    [("{c}_{i}", "particle"), ("mu{i}_{c}", "mu"), ("mu_{c}{i}", "mu"), ("mu_{i}_{c}", "mu")],
+)
+def test_flat_spellings(tmp_path, template, collection):
+    rng = np.random.default_rng(2)
+    moms = [_four_momenta(rng, 20) for _ in range(3)]
+    columns = {}
+    for i, mom in enumerate(moms, start=1):
+        for comp, values in zip(("px", "py", "pz", "E"), mom):
+            columns[template.format(c=comp, i=i)] = values
+    path = tmp_path / "flat.root"
+    _write_ttree(path, "tree", columns)
+    events = read_root(path)
+    assert events.collections == (collection,)
+    np.testing.assert_allclose(events.particles.pz[:, 2], moms[2][2])
+    expected = 13 if collection == "mu" else 0
+    assert ak.all(abs(events.particles.pid) == expected)
+
+
+def _nanoaod_tree(path, rng, n=40):
+    counts = rng.integers(0, 4, size=n)
+    total = int(counts.sum())
+    muon = ak.unflatten(
+        ak.zip(
+            {
+                "pt": rng.uniform(5, 80, total).astype(np.float32),
+                "eta": rng.uniform(-2.4, 2.4, total).astype(np.float32),
+                "phi": rng.uniform(-np.pi, np.pi, total).astype(np.float32),
+                "mass": np.full(total, MUON_MASS, dtype=np.float32),
+                "charge": rng.choice([-1, 1], total).astype(np.int32),
+            }
+        ),
+        counts,
+    )
+    jcounts = rng.integers(0, 3, size=n)
+    jtotal = int(jcounts.sum())
+    jet = ak.unflatten(
+        ak.zip(
+            {
+                "pt": rng.uniform(20, 200, jtotal),
+                "eta": rng.uniform(-4, 4, jtotal),
+                "phi": rng.uniform(-np.pi, np.pi, jtotal),
+            }
+        ),
+        jcounts,
+    )
+    _write_ttree(path, "Events", {"Muon": muon, "Jet": jet, "genWeight": rng.normal(1, 0.1, n)})
+    return muon, jet
+
+
+def test_nanoaod_ttree(tmp_path):
+    path = tmp_path / "nano.root"
+    muon, jet = _nanoaod_tree(path, np.random.default_rng(3))
+    events = read(path)
+    assert events.collections == ("Muon", "Jet")
+    assert events.metadata["counters"] == {"Muon": "nMuon", "Jet": "nJet"}
+    assert events.metadata["weight_branch"] == "genWeight"
+    assert any("Jet: no mass branch" in note for note in events.metadata["notes"])
+    parts = events.particles
+    mu = parts[parts.collection == 0]
+    np.testing.assert_allclose(ak.flatten(mu.pt), ak.flatten(muon.pt), rtol=1e-6)
+    np.testing.assert_allclose(ak.flatten(mu.eta), ak.flatten(muon.eta), rtol=1e-6)
+    np.testing.assert_allclose(ak.flatten(mu.mass), MUON_MASS, rtol=1e-3)
+    jets = parts[parts.collection == 1]
+    np.testing.assert_allclose(ak.flatten(jets.phi), ak.flatten(jet.phi))
+    assert ak.all(jets.mass == 0)
+    assert ak.all(jets.pid == 0)
+
+
+def test_rntuple_records_written_by_uproot(tmp_path):
+    rng = np.random.default_rng(6)
+    counts = rng.integers(0, 4, size=30)
+    px, py, pz, energy = _four_momenta(rng, int(counts.sum()))
+    electron = ak.unflatten(ak.zip({"px": px, "py": py, "pz": pz, "E": energy}), counts)
+    path = tmp_path / "records.root"
+    with uproot.recreate(path) as f:
+        f["Events"] = {"Electron": electron, "weight": np.full(30, 2.0)}
+    events = read(path)
+    assert events.format == "root-rntuple"
+    assert events.collections == ("Electron",)
+    assert events.metadata["branches"]["Electron"]["px"] == "Electron.px"
+    np.testing.assert_allclose(ak.flatten(events.particles.E), energy)
+    np.testing.assert_array_equal(ak.num(events.particles), counts)
+    np.testing.assert_array_equal(events.weights, 2.0)
+    assert ak.all(abs(events.particles.pid) == 11)
+
+
+def test_mixed_coordinates_become_cartesian(tmp_path):
+    rng = np.random.default_rng(4)
+    path = tmp_path / "mixed.root"
+    n = 30
+    px, py, pz, energy = _four_momenta(rng, n)
+    _write_ttree(path, "Events", {
+            "Muon": ak.unflatten(
+                ak.zip({"pt": np.hypot(px, py), "eta": np.arcsinh(pz / np.hypot(px, py)),
+                        "phi": np.arctan2(py, px), "mass": np.sqrt(np.maximum(energy**2 - px**2 - py**2 - pz**2, 0))}),
+                np.ones(n, dtype=int),
+            ),
+            "Photon": ak.unflatten(ak.zip({"Px": px, "Py": py, "Pz": pz, "E": energy}), np.ones(n, dtype=int)),
+        })  # fmt: skip
+    events = read(path)
+    assert events.metadata["coordinates"] == "px, py, pz, E"
+    mu, gamma = events.particles[:, 0], events.particles[:, 1]
+    np.testing.assert_allclose(mu.px, gamma.px, atol=1e-9)
+    np.testing.assert_allclose(mu.pz, gamma.pz, atol=1e-9)
+    np.testing.assert_allclose(mu.E, gamma.E, rtol=1e-9)
+
+
+def test_explicit_branches_mapping(tmp_path):
+    rng = np.random.default_rng(5)
+    counts = rng.integers(0, 3, size=25)
+    total = int(counts.sum())
+    px, py, pz, energy = _four_momenta(rng, total)
+    q = rng.choice([-1, 1], total)
+    path = tmp_path / "odd.root"
+    columns = {"mupx": px, "mupy": py, "mupz": pz, "muen": energy, "muq": q}
+    with uproot.recreate(path) as f:
+        f.mktree("ntp", {k: ak.unflatten(v, counts) for k, v in columns.items()}, counter_name=lambda _: "n")
+    with pytest.raises(InputFileError, match=r"odd\.root: no particle collection .*branches="):
+        read(path)
+    mapping = {"Muon": {"px": "mupx", "py": "mupy", "pz": "mupz", "E": "muen", "charge": "muq"}}
+    events = read(path, branches=mapping)
+    assert events.collections == ("Muon",)
+    np.testing.assert_allclose(ak.flatten(events.particles.E), energy)
+    np.testing.assert_array_equal(ak.flatten(events.particles.pid), np.where(q < 0, 13, -13))
+    with pytest.raises(InputFileError, match=r"odd\.root: .*no branch 'nope'"):
+        read(path, branches={"Muon": {**mapping["Muon"], "E": "nope"}})
+    with pytest.raises(InputFileError, match=r"needs px, py, pz, E"):
+        read(path, branches={"Muon": {"px": "mupx", "py": "mupy"}})
+
+
+def test_explicit_polar_mapping_without_mass_uses_pdg_mass(tmp_path):
+    path = tmp_path / "pol.root"
+    with uproot.recreate(path) as f:
+        f["t"] = {"a": np.array([10.0, 20.0]), "b": np.array([0.5, -1.0]), "c": np.array([0.1, 2.0])}
+    events = read(path, branches={"Electron": {"pt": "a", "eta": "b", "phi": "c"}})
+    np.testing.assert_allclose(ak.flatten(events.particles.pt), [10.0, 20.0])
+    np.testing.assert_allclose(ak.flatten(events.particles.mass), 0.000511, rtol=1e-2)
+    assert ak.all(events.particles.pid == 11)
+    assert ak.all(np.isnan(ak.flatten(events.particles.charge)))
+
+
+# --- tree choice and bad input --------------------------------------------------------
+
+
+def test_several_trees(tmp_path):
+    path = tmp_path / "two.root"
+    with uproot.recreate(path) as f:
+        f["aux"] = {"x": np.arange(3.0)}
+        f["other"] = {"E1": np.ones(3), "px1": np.zeros(3), "py1": np.zeros(3), "pz1": np.zeros(3)}
+    with pytest.raises(InputFileError, match=r"two\.root: several trees \(aux, other\)"):
+        read(path)
+    assert len(read(path, tree="other")) == 3
+    with uproot.update(path) as f:
+        f["events"] = {"E1": np.ones(4), "px1": np.zeros(4), "py1": np.zeros(4), "pz1": np.zeros(4)}
+    assert read(path).metadata["tree"] == "events"
+
+
+def test_wrong_tree_name():
+    with pytest.raises(InputFileError, match=r"uproot-HZZ\.root: no tree 'Events' \(trees in the file: events\)"):
+        read(HZZ, tree="Events")
+
+
+def test_unknown_collection():
+    with pytest.raises(InputFileError, match=r"no collection 'Tau' \(recognised: Jet, Muon, Electron, Photon\)"):
+        read(HZZ, collections=["Tau"])
+
+
+def test_truncated_file(tmp_path):
+    data = HZZ.read_bytes()
+    cut = tmp_path / "cut.root"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputFileError, match=r"cut\.root: .*truncated") as info:
+        read(cut)
+    assert "\n" not in str(info.value)
+    assert info.value.__cause__ is not None
+
+
+def test_corrupted_baskets(tmp_path):
+    data = bytearray(HZZ.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4000] = bytes(4000)
+    bad = tmp_path / "bad.root"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match=r"bad\.root: cannot read 'events', corrupted") as info:
+        read(bad)
+    assert info.value.__cause__ is not None
+
+
+def test_histogram_is_not_a_tree(tmp_path):
+    path = tmp_path / "hist.root"
+    with uproot.recreate(path) as f:
+        f["h"] = np.histogram([1.0, 2.0, 2.5], bins=3)
+    with pytest.raises(InputFileError, match=r"hist\.root: no TTree or RNTuple in the file \(it holds h \(TH1D\)\)"):
+        read(path)
+    with pytest.raises(InputFileError, match=r"'h' is a TH1D, not a TTree or RNTuple"):
+        read(path, tree="h")
+
+
+# --- naming rules ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "pid"),
+    [("Muon", 13), ("mu", 13), ("Electron", 11), ("Ele", 11), ("Tau", 15), ("Photon", 22),
+     ("gamma", 22), ("FsrPhoton", 22), ("Jet", 0), ("FatJet", 0), ("track", 0)],
+)  # fmt: skip
+def test_pid_from_name(name, pid):
+    assert pid_from_name(name) == pid
+
+
+def test_recognise_ignores_incomplete_and_flags():
+    kinds = {
+        "MET_px": "scalar", "MET_py": "scalar",
+        "Jet_Px": "jagged", "Jet_Py": "jagged", "Jet_Pz": "jagged", "Jet_E": "jagged", "Jet_ID": "jagged",
+        "Tau_pt": "jagged", "Tau_eta": "jagged", "Tau_phi": "jagged", "Tau_pdgId": "jagged",
+        "_collection0.Tau_pt": "jagged", "Tau_x": "other",
+    }  # fmt: skip
+    specs = {s.name: s for s in recognise(kinds)}
+    assert set(specs) == {"Jet", "Tau"}
+    assert specs["Jet"].slots[0] == {"px": "Jet_Px", "py": "Jet_Py", "pz": "Jet_Pz", "E": "Jet_E"}
+    assert specs["Tau"].coords == "polar"
+    assert specs["Tau"].slots[0]["pid"] == "Tau_pdgId"
