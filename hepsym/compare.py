@@ -1,0 +1,181 @@
+"""The verdict: the learned dimension against the physics prediction, in plain words.
+
+Three numbers describe the data's surface (``../shared/PHYSICS.md``): the *predicted*
+(manifold) dimension d = features - independent constraints, the *embedding* dimension
+(the fewest Euclidean coordinates that map the surface continuously and one to one; a
+circle needs 2, a 2-sphere 3), and a model-free *geometric* estimate (TwoNN). A VAE's
+encoder is a continuous map into R^k, so its count of relevant latents may be the
+embedding dimension rather than d: that is topology, not a failure, and the verdict says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ("Verdict", "compare")
+
+#: the learned count agrees with a dimension when this fraction of members gives it
+STRONG_AGREEMENT = 0.6
+#: a geometric estimate within this distance of an integer is read as that integer
+GEOMETRIC_TOLERANCE = 0.35
+
+
+class _Predicted(Protocol):
+    predicted_dim: int
+    embedding_dim: int
+
+
+class _Learned(Protocol):
+    learned_dim: int
+    agreement: float
+    geometric_dim: float
+    geometric_dim_err: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the learned dimension compares with the predicted and embedding dimensions.
+
+    Attributes:
+        outcome: ``"predicted"`` (learned == predicted), ``"embedding"`` (learned ==
+            embedding != predicted: topology), or ``"mismatch"``.
+        predicted_dim, embedding_dim, learned_dim: the three counts.
+        agreement: fraction of ensemble members giving ``learned_dim``.
+        geometric_dim, geometric_dim_err: the TwoNN estimate.
+        geometric_matches: ``"predicted"``, ``"embedding"`` or ``""`` (neither).
+        text: the paragraph for humans.
+        reasons: for a mismatch (or a weak agreement), the likely reasons.
+    """
+
+    outcome: str
+    predicted_dim: int
+    embedding_dim: int
+    learned_dim: int
+    agreement: float
+    geometric_dim: float
+    geometric_dim_err: float
+    geometric_matches: str
+    text: str
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "predicted_dim": self.predicted_dim,
+            "embedding_dim": self.embedding_dim,
+            "learned_dim": self.learned_dim,
+            "agreement": self.agreement,
+            "geometric_dim": self.geometric_dim,
+            "geometric_dim_err": self.geometric_dim_err,
+            "geometric_matches": self.geometric_matches,
+            "text": self.text,
+            "reasons": list(self.reasons),
+        }
+
+
+def _geometric_reading(geo: float, err: float, predicted: int, embedding: int) -> str:
+    if not math.isfinite(geo):
+        return ""
+    tol = max(GEOMETRIC_TOLERANCE, 2 * err if math.isfinite(err) else 0.0)
+    if abs(geo - predicted) <= tol:
+        return "predicted"
+    if abs(geo - embedding) <= tol:
+        return "embedding"
+    return ""
+
+
+def compare(
+    constraints: _Predicted,
+    learned: _Learned,
+    *,
+    approximate: tuple[str, ...] = (),
+    epochs: int | None = None,
+    n_events: int | None = None,
+) -> Verdict:
+    """Compare a constraint count with what a VAE ensemble learned, and explain it.
+
+    Args:
+        constraints: anything with ``predicted_dim`` and ``embedding_dim`` (the
+            :class:`~hepsym.constraints.ConstraintResult`, or a toy's known dimensions).
+        learned: anything with ``learned_dim``, ``agreement``, ``geometric_dim`` and
+            ``geometric_dim_err`` (a :class:`~hepsym.learn.LearnResult`).
+        approximate: descriptions of the approximate constraints that were counted
+            (e.g. ``"m_mumu = m_Z (measured width 2.6 GeV, PDG 2.50 GeV)"``): a VAE can
+            resolve the spread of such a constraint as one more direction.
+        epochs, n_events: the training settings, quoted in the reasons of a mismatch.
+    """
+    d, emb, k = int(constraints.predicted_dim), int(constraints.embedding_dim), int(learned.learned_dim)
+    agree = float(learned.agreement)
+    geo, geo_err = float(learned.geometric_dim), float(learned.geometric_dim_err)
+    geo_match = _geometric_reading(geo, geo_err, d, emb)
+    members = f"{agree:.0%} of the ensemble's members"
+    reasons: list[str] = []
+
+    if k == d:
+        outcome = "predicted"
+        text = (
+            f"The VAE ensemble uses {k} latent direction{'s' if k != 1 else ''} ({members} agree), "
+            f"exactly the {d} degrees of freedom left by the constraints: it found the manifold "
+            "dimension."
+        )
+        if emb != d:
+            text += (
+                f" The surface needs {emb} coordinates to be embedded one to one, so the encoder "
+                "has folded or cut it to get by with fewer."
+            )
+    elif k == emb:
+        outcome = "embedding"
+        text = (
+            f"The VAE ensemble uses {k} latent directions ({members} agree), not the {d} degrees "
+            f"of freedom left by the constraints, but exactly the {emb} coordinates needed to "
+            f"embed the events' surface: it is a closed {d}-dimensional manifold (a "
+            f"{'circle' if d == 1 else f'{d}-sphere'}-like surface) that no continuous one-to-one "
+            f"map flattens into {d} numbers, and the encoder is such a map. This is topology, not "
+            f"a failure of the constraints or of the network: the data have {d} degrees of "
+            f"freedom, which a continuous encoder represents with {emb} coordinates."
+        )
+    else:
+        outcome = "mismatch"
+        text = (
+            f"The VAE ensemble uses {k} latent directions ({members} agree), while the "
+            f"constraints leave {d} degrees of freedom (embedding dimension {emb})."
+        )
+        if k > emb:
+            reasons.extend(
+                f"the approximate constraint {a} has a finite width, which a VAE can resolve as "
+                "one more direction" for a in approximate
+            )
+            reasons.append(
+                "the decoder may need extra latents to reconstruct a curved surface well within "
+                "the training budget"
+                + (f" ({epochs} epochs, {n_events} events)" if epochs and n_events else "")
+            )
+        else:
+            reasons.append(
+                "too little training or too strong a KL weight can leave a real direction unused "
+                "(more epochs, or a smaller beta)"
+            )
+        reasons.append(
+            "a constraint counted as holding may hold less tightly than its tolerance, or one "
+            "reported as violated may hold on a subset (see the constraint table)"
+        )
+    if agree < STRONG_AGREEMENT:
+        reasons.append(
+            f"only {members} agree: the relevance spectrum has no clean gap; train longer or "
+            "use a larger ensemble before reading much into the count"
+        )
+    if geo_match:
+        text += (
+            f" The model-free TwoNN estimate, {geo:.2f} +- {geo_err:.2f}, agrees with the "
+            f"{geo_match} dimension."
+        )
+    elif math.isfinite(geo):
+        text += f" The model-free TwoNN estimate is {geo:.2f} +- {geo_err:.2f}."
+    if reasons:
+        text += " Likely reasons: " + "; ".join(reasons) + "."
+    return Verdict(outcome, d, emb, k, agree, geo, geo_err, geo_match, text, tuple(reasons))
