@@ -141,7 +141,7 @@ def _parse_fast(block: bytes, starts: np.ndarray, ends: np.ndarray) -> EventBloc
             return None
     head_from = (newlines[tag_line] + 1).tolist()
     head_to = (newlines[tag_line + 1] + 1).tolist()
-    header = _numbers(b"".join([block[a:b] for a, b in zip(head_from, head_to)]))
+    header = _numbers(b"".join([block[a:b] for a, b in zip(head_from, head_to, strict=True)]))
     if header is None or header.size != _N_HEADER * len(starts):
         return None
     header = header.reshape(-1, _N_HEADER)
@@ -157,7 +157,7 @@ def _parse_fast(block: bytes, starts: np.ndarray, ends: np.ndarray) -> EventBloc
     if total == 0:
         particles = np.empty((0, _N_PARTICLE))
     else:
-        text = b"".join([block[a:b] for a, b in zip(head_to, part_to)])
+        text = b"".join([block[a:b] for a, b in zip(head_to, part_to, strict=True)])
         particles = _numbers(text)
         if particles is None or particles.size != _N_PARTICLE * total:
             return None
@@ -191,30 +191,31 @@ def _parse_slow(block: bytes, starts: np.ndarray, ends: np.ndarray) -> EventBloc
     headers: list[list[float]] = []
     rows: list[list[float]] = []
     counts: list[int] = []
-    for k, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
-        lines = block[start:end].strip().split(b"\n")
-        if not lines[0].strip():
+    for k, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        lines = _lines(block, start, end)
+        if not lines:
             raise EventFormatError(k, start, "empty event")
-        header = _parse_line(lines[0], _N_HEADER, k, start, "header line")
+        offset, line = lines[0]
+        header = _parse_line(line, _N_HEADER, k, offset, "header line")
         n = header[0]
         if n < 0 or n != int(n):
-            raise EventFormatError(k, start, f"number of particles {n!r} is not a count")
+            raise EventFormatError(k, offset, f"number of particles {n!r} is not a count")
         n = int(n)
         body = lines[1 : 1 + n]
-        found = len(body)
-        for i, line in enumerate(body):
-            if line.lstrip()[:1] in (b"<", b"#", b""):
-                found = i
-                break
+        found = next(
+            (i for i, (_, t) in enumerate(body) if t.lstrip()[:1] in (b"<", b"#")), len(body)
+        )
         if found < n:
             msg = f"header announces {n} particles but only {found} particle lines follow"
-            raise EventFormatError(k, start, msg)
-        for i, line in enumerate(body, start=1):
-            row = _parse_line(line, _N_PARTICLE, k, start, f"particle line {i}")
+            raise EventFormatError(k, offset, msg)
+        for i, (offset, line) in enumerate(body, start=1):
+            row = _parse_line(line, _N_PARTICLE, k, offset, f"particle line {i}")
             for j in range(_N_INT):
                 if row[j] != int(row[j]):
-                    problem = f"particle line {i}: {PARTICLE_COLUMNS[j]} {row[j]!r} is not an integer"
-                    raise EventFormatError(k, start, problem)
+                    problem = (
+                        f"particle line {i}: {PARTICLE_COLUMNS[j]} {row[j]!r} is not an integer"
+                    )
+                    raise EventFormatError(k, offset, problem)
             rows.append(row)
         headers.append(header)
         counts.append(n)
@@ -222,6 +223,17 @@ def _parse_slow(block: bytes, starts: np.ndarray, ends: np.ndarray) -> EventBloc
     return EventBlock(
         np.array(headers, dtype=np.float64), particles, np.array(counts, dtype=np.int64)
     )
+
+
+def _lines(block: bytes, start: int, end: int) -> list[tuple[int, bytes]]:
+    """Non-blank lines of ``block[start:end]`` with their byte offsets in ``block``."""
+    out = []
+    offset = start
+    for line in block[start:end].split(b"\n"):
+        if line.strip():
+            out.append((offset, line))
+        offset += len(line) + 1
+    return out
 
 
 def _parse_line(line: bytes, ncol: int, k: int, offset: int, what: str) -> list[float]:

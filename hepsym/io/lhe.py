@@ -13,7 +13,6 @@ of arXiv:1405.1067): nothing depends on which generator wrote the file.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import zlib
@@ -90,11 +89,13 @@ def read_lhe(
     if max_events is not None and max_events < 0:
         msg = f"max_events must be >= 0, not {max_events}"
         raise ValueError(msg)
-    with _open(p) as stream:
-        blocks = _blocks(stream, p)
+    blocks = _blocks(p)
+    try:
         header, rest = _read_header(blocks, p)
         init = _parse_init(header, p)
         parsed = _read_events(rest, blocks, p, header.count(b"\n"), max_events)
+    finally:
+        blocks.close()
     n_events = sum(len(b) for b in parsed)
     if n_events == 0 and max_events != 0:
         msg = f"{p}: no events (no <event> block after <init>)"
@@ -110,34 +111,61 @@ def read_lhe(
     )
 
 
-def _open(path: Path) -> IO[bytes]:
+def _blocks(path: Path) -> Iterator[bytes]:
+    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each.
+
+    Gzip is recognised by its magic bytes and inflated here rather than with
+    :mod:`gzip`, so that a truncated stream still yields the text before the cut.
+
+    Raises:
+        _DamagedGzip: the gzip stream is truncated or corrupt (after the good blocks).
+    """
     try:
         f = path.open("rb")
     except OSError as err:
         msg = f"{path}: cannot be opened ({err.strerror})"
         raise InputFileError(msg) from err
-    if f.read(2) == _GZIP_MAGIC:
-        f.close()
-        return gzip.open(path, "rb")
-    f.seek(0)
-    return f
-
-
-def _blocks(stream: IO[bytes], path: Path) -> Iterator[bytes]:
-    """Successive blocks of decompressed text; gzip damage becomes :class:`InputFileError`."""
-    while True:
-        try:
-            data = stream.read(BLOCK_SIZE)
-        except (EOFError, OSError, zlib.error) as err:
-            # The event count is added by _read_events, which knows it.
-            raise _Truncated(f"{path}: damaged or truncated gzip stream ({err})") from err
-        if not data:
+    with f:
+        if f.read(2) != _GZIP_MAGIC:
+            f.seek(0)
+            while data := f.read(BLOCK_SIZE):
+                yield data
             return
-        yield data
+        f.seek(0)
+        yield from _inflate(f, path)
 
 
-class _Truncated(InputFileError):
-    """Raised inside the block reader; re-raised with the number of events read."""
+def _inflate(f: IO[bytes], path: Path) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    raw = b""
+    while True:
+        if not raw:
+            raw = f.read(BLOCK_SIZE // 4)
+            if not raw:
+                break
+        try:
+            data = inflater.decompress(raw, BLOCK_SIZE)
+        except zlib.error as err:
+            msg = f"{path}: damaged gzip stream ({err})"
+            raise _DamagedGzip(msg) from err
+        raw = inflater.unconsumed_tail
+        if inflater.eof:
+            # Concatenated gzip members are one stream; trailing zeros are padding.
+            raw = inflater.unused_data.lstrip(b"\x00")
+            if raw and not raw.startswith(_GZIP_MAGIC):
+                msg = f"{path}: damaged gzip stream (garbage after the end)"
+                raise _DamagedGzip(msg)
+            if raw:
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if data:
+            yield data
+    if not inflater.eof:
+        msg = f"{path}: truncated gzip stream (file ends before the end-of-stream marker)"
+        raise _DamagedGzip(msg)
+
+
+class _DamagedGzip(InputFileError):
+    """Raised by the block reader; re-raised with the number of events read."""
 
 
 def _read_header(blocks: Iterator[bytes], path: Path) -> tuple[bytes, bytes]:
@@ -192,9 +220,9 @@ def _read_events(
             break
         try:
             data = next(blocks, b"")
-        except _Truncated as err:
-            msg = f"{err} after {n_read} complete events"
-            raise InputFileError(msg) from err.__cause__
+        except _DamagedGzip as err:
+            msg = f"{err}, after {n_read} complete events"
+            raise InputFileError(msg) from err
         exhausted = not data
         pending += data
     if _EVENT_TAG.search(pending):
@@ -203,7 +231,9 @@ def _read_events(
     return parsed
 
 
-def _parse(block: bytes, path: Path, first: int, lines_before: int, limit: int | None) -> EventBlock:
+def _parse(
+    block: bytes, path: Path, first: int, lines_before: int, limit: int | None
+) -> EventBlock:
     try:
         return parse_block(block, limit)
     except EventFormatError as err:
@@ -222,9 +252,10 @@ def _parse_init(header: bytes, path: Path) -> dict[str, Any]:
     rows = [t for t in lines if t and not t[0].startswith((b"<", b"#"))]
     try:
         first = [float(x) for x in rows[0]]
-        if len(first) != 10:
-            raise ValueError(f"first line has {len(first)} numbers, expected 10")
         nprup = int(first[9])
+        if len(first) != 10 or len(rows) < 1 + nprup:
+            problem = f"expected 10 numbers and then {nprup} process lines"
+            raise ValueError(problem)
         processes = []
         for row in rows[1 : 1 + nprup]:
             xsec, err, xmax, lprup = (float(x) for x in row[:4])

@@ -1,0 +1,325 @@
+"""Tests of the LHE reader: real generator files, pylhe agreement, physics facts, bad input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pylhe
+import pytest
+
+import hepsym.io
+import hepsym.io._lhe_parse as lhe_parse
+from hepsym.errors import InputFileError
+from hepsym.events import Beams
+from hepsym.io import lhe
+from hepsym.io.lhe import read_lhe
+
+EXTERNAL = Path(__file__).resolve().parent.parent / "data" / "external"
+COUNTS = {
+    "pylhe-testfile-madgraph-2.0.0-wbj.lhe": 59,
+    "pylhe-testfile-powheg-box-v2-Z.lhe": 100,
+    "pylhe-testfile-pythia-8.3.14-weakbosons.lhe": 100,
+    "pylhe-testfile-sherpa-3.0.1-eejjj.lhe": 100,
+    "pylhe-testfile-whizard-3.1.4-eeWW.lhe": 10,
+}
+POWHEG = EXTERNAL / "pylhe-testfile-powheg-box-v2-Z.lhe"
+WHIZARD = EXTERNAL / "pylhe-testfile-whizard-3.1.4-eeWW.lhe"
+MADGRAPH = EXTERNAL / "pylhe-testfile-madgraph-2.0.0-wbj.lhe"
+
+INIT = """<LesHouchesEvents version="3.0">
+<header>
+</header>
+<init>
+ 2212 2212 6.5E+03 6.5E+03 0 0 0 0 3 1
+ 1.5E+01 1.0E-01 1.0E+00 1
+<generator name="ToyGen" version="0.1">test</generator>
+</init>
+"""
+EVENT = """<event>
+ 3 1 {weight} 9.1E+01 7.8E-03 1.2E-01
+ 21 -1 0 0 501 502 0.0 0.0 45.0 45.0 0.0 0.0 9.0
+ 21 -1 0 0 502 501 0.0 0.0 -45.0 45.0 0.0 0.0 9.0
+ 25 1 1 2 0 0 0.0 0.0 0.0 90.0 90.0 0.0 0.0
+<rwgt><wgt id="1">1.0</wgt></rwgt>
+</event>
+"""
+
+
+def toy_text(weights: list[float] = (1.0, -2.5, 3.0), tail: str = "</LesHouchesEvents>\n") -> str:
+    return INIT + "".join(EVENT.format(weight=w) for w in weights) + tail
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "toy.lhe") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def gzip_file(src: Path, dst: Path) -> Path:
+    dst.write_bytes(gzip.compress(src.read_bytes()))
+    return dst
+
+
+def same_events(a, b) -> None:
+    assert len(a) == len(b)
+    for name in a.particles.fields:
+        assert ak.all(a.particles[name] == b.particles[name]) or name == "charge"
+    assert ak.all(ak.num(a.particles) == ak.num(b.particles))
+    np.testing.assert_array_equal(a.weights, b.weights)
+
+
+@pytest.fixture(scope="module")
+def powheg():
+    return read_lhe(POWHEG)
+
+
+# --- real files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_external_file_matches_pylhe(name):
+    path = EXTERNAL / name
+    events = read_lhe(path)
+    assert len(events) == COUNTS[name]
+    assert events.metadata["n_events"] == COUNTS[name]
+    assert events.format == "lhe"
+    assert events.source == str(path)
+    ref = pylhe.to_awkward(pylhe.LHEFile.fromfile(str(path)).events)
+    p, r = events.particles, ref.particles
+    assert ak.all(ak.num(p) == ak.num(r))
+    for mine, theirs in [
+        (p.px, r.vector.px),
+        (p.py, r.vector.py),
+        (p.pz, r.vector.pz),
+        (p.E, r.vector.e),
+        (p.pid, r.id),
+        (p.status, r.status),
+        (p.mother1, r.mother1),
+        (p.mother2, r.mother2),
+        (p.color1, r.color1),
+        (p.gen_mass, r.m),
+        (p.lifetime, r.lifetime),
+        (p.spin, r.spin),
+    ]:
+        assert ak.all(mine == theirs)
+    np.testing.assert_array_equal(events.weights, ak.to_numpy(ref.eventinfo.weight))
+    assert events.weights.dtype == np.float64
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_small_blocks_and_event_by_event_parse_agree(name, monkeypatch):
+    """Blocks that cut events anywhere, and the slow reference parse, give the same events."""
+    path = EXTERNAL / name
+    fast = read_lhe(path)
+    monkeypatch.setattr(lhe, "BLOCK_SIZE", 777)
+    same_events(fast, read_lhe(path))
+    monkeypatch.setattr(lhe_parse, "_parse_fast", lambda *args: None)
+    same_events(fast, read_lhe(path))
+
+
+def test_field_types(powheg):
+    p = powheg.particles
+    for name in ("pid", "status", "mother1", "mother2", "color1", "color2"):
+        assert ak.flatten(getattr(p, name)).type.content.primitive == "int64"
+    for name in ("px", "py", "pz", "E", "gen_mass", "charge", "spin", "lifetime"):
+        assert ak.flatten(getattr(p, name)).type.content.primitive == "float64"
+    assert "mass" not in p.fields
+    assert "tau" not in p.fields
+    assert set(np.unique(ak.to_numpy(ak.flatten(p.status)))) == {-1, 1, 2}
+    charge = ak.flatten(p.charge[p.pid == 11])
+    assert ak.all(charge == -1)
+
+
+def test_powheg_z_peak_beams_and_weights(powheg):
+    p = powheg.particles
+    leptons = p[(p.status == 1) & (abs(p.pid) == 11)]
+    assert ak.all(ak.num(leptons) == 2)
+    assert ak.all(ak.sum(leptons.charge, axis=1) == 0)
+    mass = ak.to_numpy((leptons[:, 0] + leptons[:, 1]).mass)
+    counts, edges = np.histogram(mass, bins=np.arange(50.0, 150.0, 4.0))
+    peak = edges[np.argmax(counts)] + 2.0
+    assert abs(peak - 91.2) < 4.0
+    assert abs(np.median(mass) - 91.2) < 3.0
+    # The Z (status 2) carries the lepton pair's momentum.
+    z = p[p.pid == 23][:, 0]
+    np.testing.assert_allclose(ak.to_numpy(z.mass), mass, rtol=1e-5)
+    assert powheg.beams.ids == (2212, 2212)
+    assert powheg.beams.energies == (4000.0, 4000.0)
+    assert powheg.beams.sqrt_s == 8000
+    assert powheg.beams.hadronic
+    # Weights as in the file (XWGTUP of the first event), cross-section from <init>.
+    assert powheg.weights[0] == 1.22355e03
+    assert powheg.metadata["cross_section_pb"] == pytest.approx(1205.36)
+    assert powheg.metadata["processes"][0]["process_id"] == 10011
+
+
+def test_vector_behaviour(powheg):
+    p = powheg.particles
+    final = p[p.status == 1]
+    assert ak.all(final.pt >= 0)
+    assert ak.all(np.isfinite(final[abs(final.pid) == 11].eta))
+    # Invariant mass from the momenta agrees with the generator's mass column.
+    z = p[p.pid == 23]
+    np.testing.assert_allclose(
+        ak.to_numpy(ak.flatten(z.mass)), ak.to_numpy(ak.flatten(z.gen_mass)), rtol=1e-5
+    )
+    pair = p[:, 0] + p[:, 1]
+    assert ak.all(pair.E == p[:, 0].E + p[:, 1].E)
+
+
+def test_whizard_ee_500_gev_conserves_momentum():
+    events = read_lhe(WHIZARD)
+    assert events.beams.ids == (-11, 11)
+    assert events.beams.sqrt_s == pytest.approx(500.0)
+    assert events.beams.pointlike
+    final = events.particles[events.particles.status == 1]
+    total = ak.sum(final.E, axis=1)
+    np.testing.assert_allclose(ak.to_numpy(total), 500.0, rtol=1e-9)
+    np.testing.assert_allclose(ak.to_numpy(ak.sum(final.px, axis=1)), 0.0, atol=1e-8)
+    assert events.metadata["generators"] == [{"name": "WHIZARD", "version": "3.1.6"}]
+
+
+def test_metadata_generators_and_version():
+    events = read_lhe(MADGRAPH)
+    assert events.metadata["lhe_version"] == "3.0"
+    assert [g["name"] for g in events.metadata["generators"]] == [
+        "SomeGen1",
+        "SomeGen2",
+        "SomeGen3",
+    ]
+    assert events.metadata["cross_section_pb"] == pytest.approx(50.109086)
+
+
+def test_gzip_equals_plain(tmp_path):
+    gz = gzip_file(POWHEG, tmp_path / "z.lhe.gz")
+    same_events(read_lhe(POWHEG), read_lhe(gz))
+    # Recognised by content, not by name.
+    renamed = gzip_file(POWHEG, tmp_path / "z.lhe")
+    assert len(read_lhe(renamed)) == 100
+
+
+def test_read_dispatches_to_lhe(tmp_path):
+    gz = gzip_file(WHIZARD, tmp_path / "w.lhe.gz")
+    events = hepsym.io.read(gz, max_events=4)
+    assert len(events) == 4
+    assert events.format == "lhe"
+
+
+def test_max_events(powheg, monkeypatch):
+    some = read_lhe(POWHEG, max_events=7)
+    assert len(some) == 7
+    assert ak.all(some.particles.px == powheg.particles.px[:7])
+    np.testing.assert_array_equal(some.weights, powheg.weights[:7])
+    assert len(read_lhe(POWHEG, max_events=1000)) == 100
+    assert len(read_lhe(POWHEG, max_events=0)) == 0
+    monkeypatch.setattr(lhe, "BLOCK_SIZE", 1000)
+    assert len(read_lhe(POWHEG, max_events=13)) == 13
+    with pytest.raises(ValueError, match="max_events"):
+        read_lhe(POWHEG, max_events=-1)
+
+
+def test_beams_override():
+    beams = Beams.symmetric(13000.0, ids=(2212, 2212))
+    assert read_lhe(POWHEG, beams=beams).beams == beams
+
+
+def test_negative_weights_kept_and_extra_tags_skipped(tmp_path):
+    events = read_lhe(write(tmp_path, toy_text([1.0, -2.5, 3.0])))
+    np.testing.assert_array_equal(events.weights, [1.0, -2.5, 3.0])
+    assert ak.all(ak.num(events.particles) == 3)
+    assert events.beams.sqrt_s == pytest.approx(13000.0)
+    assert events.metadata["generators"] == [{"name": "ToyGen", "version": "0.1"}]
+    higgs = events.particles[events.particles.pid == 25]
+    np.testing.assert_allclose(ak.to_numpy(ak.flatten(higgs.mass)), 90.0)
+
+
+def test_unusual_layout(tmp_path):
+    """CRLF endings, a header on the tag's line, attributes, a D exponent: all allowed."""
+    text = toy_text([1.0, 2.0])
+    text = text.replace("<event>\n 3 1 2.0", "<event id='2' weight=\"x\"> 3 1 2.0")
+    text = text.replace("9.1E+01", "9.1D+01").replace("\n", "\r\n")
+    events = read_lhe(write(tmp_path, text))
+    np.testing.assert_array_equal(events.weights, [1.0, 2.0])
+    assert ak.all(events.particles.pid == [[21, 21, 25]] * 2)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_truncated_gzip(tmp_path):
+    data = gzip.compress(POWHEG.read_bytes())
+    path = write(tmp_path, data[: len(data) // 2], "cut.lhe.gz")
+    with pytest.raises(
+        InputFileError,
+        match=r"cut\.lhe\.gz: truncated gzip stream .*after [1-9]\d* complete events",
+    ):
+        read_lhe(path)
+    with pytest.raises(InputFileError, match="truncated"):
+        hepsym.io.read(path)
+
+
+def test_truncated_plain_file(tmp_path):
+    text = POWHEG.read_text()
+    cut = text.index("<event>", text.index("<event>") + 1) + 200  # inside the second event
+    with pytest.raises(InputFileError, match="event 2 has no </event>"):
+        read_lhe(write(tmp_path, text[:cut]))
+
+
+def test_non_number_in_particle_line(tmp_path):
+    bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
+    text = INIT + EVENT.format(weight=1.0) + bad + EVENT.format(weight=3.0)
+    path = write(tmp_path, text + "</LesHouchesEvents>\n")
+    with pytest.raises(
+        InputFileError,
+        match=r"toy\.lhe: event 2 \(line 20\): particle line 3: 'abc' is not a number",
+    ):
+        read_lhe(path)
+
+
+def test_wrong_column_count(tmp_path):
+    text = toy_text([1.0, 2.0, 3.0, 4.0])
+    text = text.replace(" 0.0 0.0 -45.0 45.0 0.0 0.0 9.0", " 0.0 0.0 -45.0 45.0 0.0 0.0", 3)
+    with pytest.raises(
+        InputFileError, match=r"event 1 \(line 12\): particle line 2 has 12 columns"
+    ):
+        read_lhe(write(tmp_path, text))
+
+
+def test_too_few_particle_lines(tmp_path):
+    text = toy_text([1.0]).replace(" 3 1 1.0", " 4 1 1.0")
+    with pytest.raises(InputFileError, match="announces 4 particles but only 3"):
+        read_lhe(write(tmp_path, text))
+
+
+def test_missing_init(tmp_path):
+    text = toy_text().replace(INIT[INIT.index("<init>") :], "")
+    with pytest.raises(InputFileError, match=r"no <init> block"):
+        read_lhe(write(tmp_path, text))
+
+
+def test_malformed_init(tmp_path):
+    text = toy_text().replace(" 2212 2212 6.5E+03", " 2212 6.5E+03")
+    with pytest.raises(InputFileError, match=r"malformed <init> block"):
+        read_lhe(write(tmp_path, text))
+
+
+def test_no_events(tmp_path):
+    with pytest.raises(InputFileError, match="no events"):
+        read_lhe(write(tmp_path, INIT + "</LesHouchesEvents>\n"))
+
+
+@pytest.mark.parametrize(
+    "content", ["just some text\n", b"\x00\x01binary\xff" * 10, "<html><body></body></html>"]
+)
+def test_not_an_lhe_file(tmp_path, content):
+    with pytest.raises(InputFileError, match="not an LHE file"):
+        read_lhe(write(tmp_path, content, "x.lhe"))
+
+
+def test_not_gzip_lhe(tmp_path):
+    path = write(tmp_path, gzip.compress(b"hello world\n" * 100), "x.lhe.gz")
+    with pytest.raises(InputFileError, match="not an LHE file"):
+        read_lhe(path)
