@@ -21,6 +21,7 @@ From the shell::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -339,11 +340,12 @@ def _hard_process(process: Any, cols: list[list[Any]]) -> int:
         status = q.status()
         lhe_status = 1 if status > 0 else (-1 if status == -21 else 2)
         m1, m2 = q.mother1(), q.mother2()
+        # Pythia's entries 1 and 2 are the beams, which LHE leaves out: shift by 2.
+        mothers = (m1 - 2 if m1 >= 3 else 0, m2 - 2 if m2 >= 3 else 0)
         row = (
             q.id(),
             lhe_status,
-            m1 - 2 if m1 >= 3 else 0,
-            m2 - 2 if m2 >= 3 else 0,
+            *mothers,
             q.col(),
             q.acol(),
             q.px(),
@@ -514,8 +516,7 @@ def generate(
     )
     if output is None:
         return sample
-    path = sample.write_lhe(output)
-    return GeneratedSample(**{**sample.__dict__, "path": path})
+    return dataclasses.replace(sample, path=sample.write_lhe(output))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
