@@ -3,7 +3,7 @@
 The reader is columnar: it streams the (decompressed) file in blocks of a few MB,
 cuts each block after its last ``</event>``, and converts all the numbers of a block
 at once (see :mod:`hepsym.io._lhe_parse`). Memory therefore stays close to the size
-of the arrays returned, and reading is an order of magnitude faster than building
+of the arrays returned, and reading is several times faster than building
 the events one by one (pylhe's ``to_awkward``); ``benchmarks/bench_read_lhe.py``
 measures it.
 
