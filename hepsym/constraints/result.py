@@ -1,0 +1,265 @@
+"""The analysis as one call, :func:`analyze_constraints`, and its result table."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hepsym.constraints.candidates import ExtraSpec, find_constraints
+from hepsym.constraints.counting import acts, jacobian, rank, topology
+from hepsym.constraints.verify import (
+    ConstraintRow,
+    Thresholds,
+    evaluate,
+    shuffle_events,
+    shuffle_groups,
+    verify,
+)
+from hepsym.errors import ConstraintError
+from hepsym.events import Beams
+from hepsym.features import FeatureMatrix
+
+__all__ = ("MIN_EVENTS", "ConstraintResult", "analyze_constraints")
+
+#: fewest events for which a rank is reported
+MIN_EVENTS = 20
+
+
+@dataclass(frozen=True)
+class ConstraintResult:
+    """Which constraints the data obey, how many are independent, and the dimension.
+
+    Attributes:
+        rows: one :class:`~hepsym.constraints.verify.ConstraintRow` per candidate.
+        feature_names: the features, in column order.
+        n_features: number of features n.
+        n_events: events analysed.
+        rank: independent holding constraints r (modal Jacobian rank over the sample).
+        rank_stability: fraction of sampled events whose Jacobian has rank r.
+        n_sampled: events on which the Jacobian was evaluated.
+        predicted_dim: d = n - r, the manifold dimension.
+        embedding_dim: fewest Euclidean coordinates holding the manifold (d + 1 for a
+            sphere); a lower bound when ``embedding_exact`` is False.
+        embedding_exact: whether ``embedding_dim`` is exact.
+        shape: ``S^2``, ``S^1``, ``closed`` or ``open``.
+        shape_reason: the rule that gave the shape, in words.
+        rank_rtol: singular values above rank_rtol x the largest count.
+        thresholds: the verdict's thresholds.
+        beams: the initial state used, in words.
+        source: the data's origin.
+        notes: how candidates were chosen, mass mismatches, overrides.
+    """
+
+    rows: tuple[ConstraintRow, ...]
+    feature_names: tuple[str, ...]
+    n_features: int
+    n_events: int
+    rank: int
+    rank_stability: float
+    n_sampled: int
+    predicted_dim: int
+    embedding_dim: int
+    embedding_exact: bool
+    shape: str
+    shape_reason: str
+    rank_rtol: float
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    beams: str = ""
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+    def row(self, name: str) -> ConstraintRow:
+        """The row of the candidate called ``name``."""
+        for r in self.rows:
+            if r.name == name:
+                return r
+        msg = f"no constraint {name!r}; constraints are {', '.join(r.name for r in self.rows)}"
+        raise ConstraintError(msg)
+
+    def status(self, name: str) -> str:
+        return self.row(name).status
+
+    @property
+    def counted(self) -> tuple[ConstraintRow, ...]:
+        return tuple(r for r in self.rows if r.counted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable summary; the keys of the public ``--json`` schema."""
+        return {
+            "source": self.source,
+            "beams": self.beams,
+            "n_events": self.n_events,
+            "n_features": self.n_features,
+            "features": list(self.feature_names),
+            "rank": self.rank,
+            "rank_stability": self.rank_stability,
+            "n_sampled": self.n_sampled,
+            "rank_rtol": self.rank_rtol,
+            "predicted_dim": self.predicted_dim,
+            "embedding_dim": self.embedding_dim,
+            "embedding_exact": self.embedding_exact,
+            "shape": self.shape,
+            "shape_reason": self.shape_reason,
+            "thresholds": self.thresholds.to_dict(),
+            "constraints": [r.to_dict() for r in self.rows],
+            "notes": list(self.notes),
+        }
+
+    def __str__(self) -> str:
+        head = (
+            f"{'constraint':<24} {'kind':<19} {'expected':>11} {'mean':>11} {'std':>10} "
+            f"{'rel.spr':>8} {'vs shuf':>8} {'in tol':>7}  {'status':<11} counted"
+        )
+        lines = [
+            (f"constraints of {self.source or '<features>'}: {self.n_events} events, "
+             f"{self.n_features} features ({', '.join(self.feature_names)})"),
+            f"beams: {self.beams}" if self.beams else "",
+            "",
+            head,
+            "-" * len(head),
+        ]
+        for r in self.rows:
+            ratio = r.spread_ratio if r.spread_ratio is not None else r.terms_ratio
+            counted = "yes" if r.counted else ("no (does not act)" if not r.acts_on_features
+                                               and r.holds else "no")
+            lines.append(
+                f"{r.name:<24} {r.kind:<19} {r.expected:>11.5g} {r.mean:>11.5g} {r.std:>10.3g} "
+                f"{r.rel_spread:>8.1e} {_fmt(ratio):>8} {r.fraction_within:>7.1%}  "
+                f"{r.status:<11} {counted}"
+            )
+        lines.append("")
+        for r in self.rows:
+            line = f"  {r.name}: {r.formula}"
+            if r.width is not None:
+                line += (f"; PDG width {r.width:.4g} GeV, measured width (IQR) "
+                         f"{_fmt(r.measured_width)} GeV")
+            if r.note:
+                line += f"; {r.note}"
+            lines.append(line)
+        t = self.thresholds
+        emb = f"{self.embedding_dim}" + ("" if self.embedding_exact else " (at least)")
+        lines += [
+            "",
+            (f"exact: |g - c| <= {t.rel_tol:g} x scale in >= {t.exact_fraction:.0%} of events; "
+             f"approximate: within {t.n_widths:g} widths in >= {t.approx_fraction:.0%} and "
+             f"spread ratio <= {t.max_spread_ratio:g}"),
+            (f"independent constraints (Jacobian rank, rtol {self.rank_rtol:g}): {self.rank}, "
+             f"stable in {self.rank_stability:.0%} of {self.n_sampled} sampled events"),
+            f"predicted dimension: {self.n_features} - {self.rank} = {self.predicted_dim}",
+            f"embedding dimension: {emb} ({self.shape}: {self.shape_reason})",
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(line for i, line in enumerate(lines) if line or i > 1)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if not math.isfinite(x):
+        return "inf"
+    return f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
+
+
+def analyze_constraints(
+    fm: FeatureMatrix,
+    *,
+    extra: Sequence[ExtraSpec] = (),
+    exclude: Sequence[str] = (),
+    sqrt_s: float | None = None,
+    beams: Beams | None = None,
+    resonances: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    sphere: bool | None = None,
+    thresholds: Thresholds | None = None,
+    n_sample: int = 200,
+    rel_step: float = 1e-5,
+    rank_rtol: float = 1e-6,
+    zero_tol: float = 1e-6,
+    min_events: int = MIN_EVENTS,
+    seed: int = 0,
+) -> ConstraintResult:
+    """Find, verify and count the constraints of a feature matrix.
+
+    Args:
+        fm: the features (from :func:`hepsym.features.build_features` or
+            :meth:`FeatureMatrix.from_array`).
+        extra, exclude, sqrt_s, beams, resonances, sphere: the candidates, see
+            :func:`~hepsym.constraints.candidates.find_constraints`.
+        thresholds: the verdict's thresholds (defaults: :class:`Thresholds`).
+        n_sample: events on which the Jacobian is evaluated.
+        rel_step: relative finite-difference step.
+        rank_rtol: relative singular-value tolerance of the rank.
+        zero_tol: a gradient below this (in units of the constraint's scale per feature
+            rms) means the constraint does not act on the features.
+        min_events: fewest events accepted.
+        seed: seeds the event shuffle and the Jacobian sample.
+
+    Returns:
+        The :class:`ConstraintResult`.
+
+    Raises:
+        FeatureError: non-finite features.
+        ConstraintError: too few events, a bad user constraint, a bad exclusion.
+    """
+    fm.check_finite()
+    if fm.n_events < min_events:
+        msg = (
+            f"{fm.source or '<features>'}: {fm.n_events} events are too few for a stable rank; "
+            f"need at least {min_events}"
+        )
+        raise ConstraintError(msg)
+    th = thresholds or Thresholds()
+    cands, notes = find_constraints(
+        fm, extra=extra, exclude=exclude, sqrt_s=sqrt_s, beams=beams,
+        resonances=resonances, sphere=sphere,
+    )
+    X = fm.X
+    rng = np.random.default_rng(seed)
+    groups = shuffle_groups(fm)
+    X_shuffled = shuffle_events(X, groups, rng)
+    rows = [verify(c, X, X_shuffled, groups, fm.names, th) for c in cands]
+
+    sample = np.sort(rng.choice(fm.n_events, size=min(n_sample, fm.n_events), replace=False))
+    Xs = X[sample]
+    col_scale = np.sqrt(np.mean(X * X, axis=0))
+    col_scale = np.where(col_scale > 0, col_scale, 1.0)
+    J = jacobian(cands, Xs, col_scale, rel_step)
+    scales = np.stack([
+        c.natural_scale(Xs, evaluate(c, Xs), r.expected) for c, r in zip(cands, rows, strict=True)
+    ]) if cands else np.empty((0, len(Xs)))
+    acting = acts(J, col_scale, scales, zero_tol) if cands else np.zeros(0, bool)
+    for i, c in enumerate(cands):
+        a = bool(acting[i]) and c.acts_on_features is not False
+        note = rows[i].note
+        if not a and c.acts_on_features is None:
+            note = (note + "; " if note else "") + "its gradient is zero: does not act on these features"
+        rows[i] = dataclasses.replace(rows[i], acts_on_features=a, counted=a and rows[i].holds,
+                                      note=note)
+    idx = [i for i, r in enumerate(rows) if r.counted]
+    rr = rank(J[idx], col_scale, rank_rtol)
+    d = fm.n_features - rr.rank
+    topo = topology(fm, [cands[i] for i in idx], J[idx], d)
+    b = beams if beams is not None else (Beams.symmetric(sqrt_s) if sqrt_s else fm.beams)
+    return ConstraintResult(
+        rows=tuple(rows),
+        feature_names=fm.names,
+        n_features=fm.n_features,
+        n_events=fm.n_events,
+        rank=rr.rank,
+        rank_stability=rr.stability,
+        n_sampled=len(sample),
+        predicted_dim=d,
+        embedding_dim=topo.embedding_dim,
+        embedding_exact=topo.exact,
+        shape=topo.shape,
+        shape_reason=topo.reason,
+        rank_rtol=rank_rtol,
+        thresholds=th,
+        beams=b.describe() if (b.known or fm.particles) else "",
+        source=fm.source,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,239 @@
+"""Test each candidate on the data: residuals, scale-free spread, and a verdict.
+
+For a candidate g(x) = c the residual per event is r = g - c. Three numbers judge it:
+
+* **relative spread** std(r) / scale, with the constraint's natural scale (the energy of
+  the particles for conservation laws, E^2 for on-shell, the resonance mass);
+* **spread ratio** std(g) / std(g on shuffled events): the particles (or, for custom
+  features, the columns) are recombined across events, particle 1 of event i with
+  particle 2 of event pi(i). A law that ties the particles together has a ratio << 1;
+  a mere correlation of scales has a ratio ~ 1. For a g of one particle only, shuffling
+  changes nothing and the ratio std(g) / sqrt(sum of var(term)) of g to its separate
+  terms is used instead (E^2 and |p|^2 for on-shell);
+* **fraction within tolerance**: |r| <= rel_tol x scale for an exact law, |r| <= n_widths
+  x width for an approximate one.
+
+Verdict: *exact* when at least ``exact_fraction`` of the events are within the relative
+tolerance (floating-point level); *approximate* when the constraint has a width, at least
+``approx_fraction`` of the events lie within ``n_widths`` widths and the spread ratio is
+at most ``max_spread_ratio``; *violated* otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hepsym.constraints.base import Constraint
+from hepsym.errors import ConstraintError, HepsymError
+from hepsym.features import FeatureMatrix
+
+__all__ = ("ConstraintRow", "Thresholds", "shuffle_events", "verify")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers that turn measurements into a verdict (all stated in the output).
+
+    Attributes:
+        rel_tol: exact means |g - c| <= rel_tol x the constraint's natural scale.
+        exact_fraction: fraction of events that must be within ``rel_tol`` for "exact".
+        n_widths: an approximate constraint's tolerance, in units of its width.
+        approx_fraction: fraction of events that must be within ``n_widths`` widths.
+        max_spread_ratio: largest std(g) / std(g shuffled) for "approximate".
+    """
+
+    rel_tol: float = 1e-6
+    exact_fraction: float = 0.99
+    n_widths: float = 3.0
+    approx_fraction: float = 0.5
+    max_spread_ratio: float = 0.25
+
+    def to_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ConstraintRow:
+    """One candidate's measurements and verdict.
+
+    Attributes:
+        name, formula, kind: as in the :class:`~hepsym.constraints.base.Constraint`.
+        expected: the value g should take (the data's median if the user gave none).
+        mean, std: of g over the events.
+        scale: median over events of the natural scale of g.
+        rel_spread: std(g - expected) / scale.
+        spread_ratio: std(g) / std(g on events shuffled between events), ``None`` where
+            shuffling cannot change g (one particle or one column).
+        terms_ratio: std(g) / sqrt(sum of the variances of its terms), ``None`` if g has
+            no separate terms.
+        tolerance: the absolute tolerance (median over events for exact laws).
+        fraction_within: fraction of events with |g - expected| within ``tolerance``.
+        fraction_exact: fraction within rel_tol x scale (floating-point level).
+        width: the stated width (PDG width of a resonance), ``None`` for exact laws.
+        measured_width: interquartile range of g (equal to Gamma for a Breit-Wigner);
+            only for constraints with a width.
+        status: ``exact``, ``approximate`` or ``violated``.
+        acts_on_features: whether g changes with the features at all (its Jacobian is
+            not zero); a constraint that does not act is reported, never counted.
+        counted: holds and acts: enters the rank.
+        note: anything else (mass mismatch, why it does not act).
+    """
+
+    name: str
+    formula: str
+    kind: str
+    expected: float
+    mean: float
+    std: float
+    scale: float
+    rel_spread: float
+    spread_ratio: float | None
+    terms_ratio: float | None
+    tolerance: float
+    fraction_within: float
+    fraction_exact: float
+    width: float | None
+    measured_width: float | None
+    status: str
+    acts_on_features: bool = True
+    counted: bool = False
+    note: str = ""
+
+    @property
+    def holds(self) -> bool:
+        return self.status in ("exact", "approximate")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: _json(v) for k, v in self.__dict__.items()}
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (np.floating, np.integer)):
+        return _json(v.item())
+    return v
+
+
+def _ratio(a: float, b: float) -> float:
+    if b > 0:
+        return a / b
+    return 0.0 if a == 0 else math.inf
+
+
+def shuffle_groups(fm: FeatureMatrix) -> list[list[int]]:
+    """Columns that travel together when events are shuffled: one group per particle."""
+    groups = [[fm.names.index(c) for c in p.columns.values()] for p in fm.particles]
+    taken = {j for g in groups for j in g}
+    groups += [[j] for j in range(fm.n_features) if j not in taken]
+    return [g for g in groups if g]
+
+
+def shuffle_events(X: np.ndarray, groups: list[list[int]], rng: np.random.Generator) -> np.ndarray:
+    """X with every group but the first taken from an independently permuted event."""
+    out = X.copy()
+    for g in groups[1:]:
+        out[:, g] = X[rng.permutation(len(X))][:, g]
+    return out
+
+
+def _touched(c: Constraint, groups: list[list[int]], names: tuple[str, ...]) -> int:
+    if not c.features:
+        return len(groups)
+    cols = {names.index(f) for f in c.features}
+    return sum(1 for g in groups if cols & set(g))
+
+
+def evaluate(c: Constraint, X: np.ndarray) -> np.ndarray:
+    """g on X, with a user's own error turned into a :class:`ConstraintError`."""
+    try:
+        return c.evaluate(X)
+    except HepsymError:
+        raise
+    except Exception as err:
+        msg = f"constraint {c.name!r} failed on the data: {type(err).__name__}: {err}"
+        raise ConstraintError(msg) from err
+
+
+def verify(
+    c: Constraint,
+    X: np.ndarray,
+    X_shuffled: np.ndarray,
+    groups: list[list[int]],
+    names: tuple[str, ...],
+    th: Thresholds,
+) -> ConstraintRow:
+    """Measure one candidate on the events and classify it."""
+    g = evaluate(c, X)
+    finite = np.isfinite(g)
+    if not finite.any():
+        msg = f"constraint {c.name!r} is not finite on any event"
+        raise ConstraintError(msg)
+    expected = float(np.median(g[finite])) if c.expected is None else float(c.expected)
+    r = g - expected
+    with np.errstate(all="ignore"):
+        s = c.natural_scale(X, g, expected)
+        within_exact = np.abs(r) <= th.rel_tol * s
+    fraction_exact = float(np.mean(within_exact & finite))
+    std = float(np.std(g[finite]))
+    scale = float(np.median(s[finite]))
+
+    spread_ratio = None
+    if _touched(c, groups, names) > 1:
+        gs = evaluate(c, X_shuffled)
+        std_s = float(np.std(gs[np.isfinite(gs)])) if np.isfinite(gs).any() else math.nan
+        # Where even shuffled events keep g at rounding level (each term constant), the
+        # ratio of two rounding noises says nothing.
+        if std_s > th.rel_tol * scale:
+            spread_ratio = std / std_s
+    terms_ratio = None
+    if c.terms is not None:
+        with np.errstate(all="ignore"):
+            t = np.asarray(c.terms(X), dtype=np.float64)[:, finite]
+        spread_terms = float(np.sqrt(np.sum(np.var(t, axis=1))))
+        terms_ratio = _ratio(std, spread_terms)
+
+    measured_width = None
+    if c.width is not None:
+        tolerance = th.n_widths * c.width
+        fraction_within = float(np.mean(finite & (np.abs(r) <= tolerance)))
+        q1, q3 = np.percentile(g[finite], [25.0, 75.0])
+        measured_width = float(q3 - q1)
+    else:
+        tolerance = th.rel_tol * scale
+        fraction_within = fraction_exact
+
+    spread = spread_ratio if spread_ratio is not None else terms_ratio
+    if fraction_exact >= th.exact_fraction:
+        status = "exact"
+    elif (
+        c.width is not None
+        and fraction_within >= th.approx_fraction
+        and (spread is None or spread <= th.max_spread_ratio)
+    ):
+        status = "approximate"
+    else:
+        status = "violated"
+    return ConstraintRow(
+        name=c.name,
+        formula=c.formula,
+        kind=c.kind,
+        expected=expected,
+        mean=float(np.mean(g[finite])),
+        std=std,
+        scale=scale,
+        rel_spread=_ratio(float(np.std(r[finite])), scale),
+        spread_ratio=spread_ratio,
+        terms_ratio=terms_ratio,
+        tolerance=float(tolerance),
+        fraction_within=fraction_within,
+        fraction_exact=fraction_exact,
+        width=c.width,
+        measured_width=measured_width,
+        status=status,
+        note=c.note,
+    )
