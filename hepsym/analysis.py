@@ -1,6 +1,7 @@
-"""From an event file to a feature matrix with sensible defaults, saying what was picked.
+"""The whole study: from an event file to constraints, a VAE count and a verdict.
 
-This is the glue that ``hepsym analyze``/``constraints``/``learn`` share: read, choose
+:func:`analyze` is what ``hepsym analyze`` runs. :func:`prepare` is the part that
+``analyze``/``constraints``/``learn`` share: read, choose
 the particles (the user's query or :func:`~hepsym.selection.default_query`), choose the
 features (the paper's: 3-momenta at a lepton collider, 4-momenta otherwise) and build the
 :class:`~hepsym.features.FeatureMatrix`.
@@ -10,13 +11,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hepsym.events import Beams
 from hepsym.features import FeatureMatrix, build_features
 from hepsym.io import read
 from hepsym.selection import default_query, select
 
-__all__ = ("Prepared", "beams_from_options", "prepare")
+if TYPE_CHECKING:
+    from hepsym.compare import Verdict
+    from hepsym.constraints import ConstraintResult
+    from hepsym.learn import LearnResult
+
+__all__ = ("AnalysisResult", "Prepared", "analyze", "beams_from_options", "prepare")
 
 
 @dataclass(frozen=True)
@@ -108,3 +116,200 @@ def prepare(
     fm = build_features(selection, features)
     fm.check_finite()
     return Prepared(fm, tuple(notes))
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """Everything ``hepsym analyze`` found: constraints, the VAE count, and the verdict.
+
+    Attributes:
+        features: the feature matrix that was studied.
+        constraints: the constraint table, rank and predicted/embedding dimensions.
+        learned: the VAE ensemble's relevances, learned dimension and TwoNN estimate.
+        verdict: the comparison in words.
+        notes: what hepsym picked by itself (selection, features) and dropped.
+        settings: every option, for the record.
+        values: per candidate constraint, g(x) on every event (for the residual plots).
+    """
+
+    features: FeatureMatrix
+    constraints: ConstraintResult
+    learned: LearnResult
+    verdict: Verdict
+    notes: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything numeric, JSON-serialisable (the ``--json`` and ``result.json`` schema)."""
+        from hepsym._version import __version__
+
+        fm, c, lr = self.features, self.constraints, self.learned
+        return {
+            "hepsym_version": __version__,
+            "source": fm.source,
+            "n_events": fm.n_events,
+            "n_input": fm.n_input,
+            "n_dropped": fm.n_dropped,
+            "features": list(fm.names),
+            "feature_kind": fm.kind,
+            "predicted_dim": c.predicted_dim,
+            "embedding_dim": c.embedding_dim,
+            "learned_dim": lr.learned_dim,
+            "agreement": lr.agreement,
+            "geometric_dim": lr.geometric_dim,
+            "geometric_dim_err": lr.geometric_dim_err,
+            "verdict": self.verdict.text,
+            "outcome": self.verdict.outcome,
+            "rank": c.rank,
+            "constraints": c.to_dict()["constraints"],
+            "constraint_summary": {k: v for k, v in c.to_dict().items() if k != "constraints"},
+            "learn": lr.to_dict(),
+            "notes": list(self.notes),
+            "settings": self.settings,
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The result as JSON text; also written (atomically) to ``path`` if given."""
+        import json
+
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=True)
+        if path is not None:
+            from hepsym.report import atomic_write_text
+
+            atomic_write_text(path, text + "\n")
+        return text
+
+    def summary(self) -> str:
+        """The human summary: constraint table, the four dimensions, the verdict."""
+        lr, c = self.learned, self.constraints
+        dims = [
+            f"predicted dimension  {c.predicted_dim}  ({c.n_features} features - {c.rank} "
+            "independent constraints)",
+            f"embedding dimension  {c.embedding_dim}  ({c.shape})",
+            f"learned dimension    {lr.learned_dim}  ({lr.agreement:.0%} of {lr.ensemble} VAEs agree; "
+            f"member counts {sorted(lr.member_dims)})",
+            f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
+        ]
+        rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
+        return "\n".join([
+            str(c), "", f"relevance by rank (ensemble mean): {rel}", "", *dims, "",
+            "verdict: " + self.verdict.text,
+        ])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot_relevance(self, ax: Any = None) -> Any:
+        """Relevance by latent rank with the predicted and embedding dimensions marked."""
+        from hepsym.plotting import plot_relevance
+
+        return plot_relevance(
+            self.learned.relevance,
+            predicted=self.constraints.predicted_dim,
+            embedding=self.constraints.embedding_dim,
+            learned=self.learned.learned_dim,
+            label=f"mean of {self.learned.ensemble} VAEs",
+            ax=ax,
+        )
+
+    def plot_latents(self, fig: Any = None, member: int = 0) -> Any:
+        """<z_j> of one ensemble member against every feature, most relevant latent first."""
+        from hepsym.plotting import plot_latents_vs_features
+
+        mu, _ = self.learned.encode(self.features.X)
+        return plot_latents_vs_features(
+            mu[member], self.features.X, self.features.latex or self.features.names,
+            latent_order=self.learned.order[member], fig=fig,
+        )
+
+    def write(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write result.json, report.md and the figures (PNG and PDF) into ``out_dir``."""
+        from hepsym.report import write_report
+
+        return write_report(self, out_dir)
+
+
+def analyze(
+    source: str | os.PathLike[str] | FeatureMatrix,
+    *,
+    select: str | None = None,
+    features: str | None = None,
+    sqrt_s: float | None = None,
+    collider: str | None = None,
+    max_events: int | None = None,
+    tree: str | None = None,
+    ensemble: int = 15,
+    epochs: int | None = None,
+    latent: int | None = None,
+    seed: int = 0,
+    progress: bool | None = None,
+    constraints: dict[str, Any] | None = None,
+) -> AnalysisResult:
+    """From an event file (or a feature matrix) to constraints, a VAE count and a verdict.
+
+    Args:
+        source: an LHE/ROOT file, or a :class:`~hepsym.features.FeatureMatrix` (for
+            non-collider data, e.g. ``FeatureMatrix.from_array(X)``).
+        select, features, sqrt_s, collider, max_events, tree: see :func:`prepare`.
+        ensemble: number of VAEs.
+        epochs, latent: VAE settings (defaults of :class:`~hepsym.vae.VAEConfig`).
+        seed: seeds the ensemble and the constraint sampling.
+        progress: progress bar (default: on a terminal).
+        constraints: extra keyword arguments for
+            :func:`~hepsym.constraints.analyze_constraints` (``extra``, ``exclude``,
+            ``resonances``...).
+
+    Returns:
+        The :class:`AnalysisResult`.
+    """
+    from hepsym.compare import compare
+    from hepsym.constraints import analyze_constraints, find_constraints
+    from hepsym.learn import learn
+    from hepsym.vae import VAEConfig
+
+    if isinstance(source, FeatureMatrix):
+        prepared = Prepared(source, ())
+    else:
+        prepared = prepare(source, select_query=select, features=features, sqrt_s=sqrt_s,
+                           collider=collider, max_events=max_events, tree=tree)
+    fm = prepared.features
+    fm.check_finite()
+    c_opts = dict(constraints or {})
+    c_result = analyze_constraints(fm, seed=seed, **c_opts)
+    candidates, _ = find_constraints(
+        fm, **{k: v for k, v in c_opts.items() if k in _FIND_OPTIONS}
+    )
+    values = {c.name: c.evaluate(fm.X) for c in candidates}
+    kw = {k: v for k, v in (("epochs", epochs), ("latent", latent)) if v is not None}
+    config = VAEConfig(**kw)
+    l_result = learn(fm.X, fm.names, ensemble=ensemble, config=config, seed=seed,
+                     progress=progress, extra=_physics_combinations(fm))
+    approximate = tuple(
+        f"{r.name} ({r.formula}; measured width {r.measured_width:.3g}, stated {r.width:.3g})"
+        if r.width is not None and r.measured_width is not None else f"{r.name} ({r.formula})"
+        for r in c_result.rows if r.counted and r.status == "approximate"
+    )
+    verdict = compare(c_result, l_result, approximate=approximate, epochs=config.epochs,
+                      n_events=fm.n_events)
+    settings = {
+        "select": fm.metadata.get("select"), "features": fm.kind, "sqrt_s": sqrt_s,
+        "collider": collider, "max_events": max_events, "tree": tree, "ensemble": ensemble,
+        "seed": seed, "vae": config.to_dict(), "constraints": sorted(c_opts),
+    }
+    return AnalysisResult(fm, c_result, l_result, verdict, prepared.notes, settings, values)
+
+
+_FIND_OPTIONS = frozenset({"extra", "exclude", "sqrt_s", "beams", "resonances", "sphere"})
+
+
+def _physics_combinations(fm: FeatureMatrix) -> dict[str, Any]:
+    """Differences of like components of two particles (paper fig. 7: p(mu-) - p(mu+))."""
+    if len(fm.particles) != 2:
+        return {}
+    a, b = fm.particles
+    out = {}
+    for comp, col in a.columns.items():
+        if comp in b.columns:
+            out[f"{comp}({a.label})-{comp}({b.label})"] = fm.column(col) - fm.column(b.columns[comp])
+    return out

@@ -8,10 +8,14 @@ experiment.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+# mplhep's style asks for a 'cursive' font most machines lack; matplotlib's fallback is fine.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,0 +1,145 @@
+"""Write an analysis to disk: result.json, report.md and the figures, never half-written.
+
+Everything goes to a hidden temporary folder next to the destination first; only when
+all files are complete are they moved into place (``report.md`` last), so an
+interrupted run leaves no partial report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hepsym.errors import HepsymError
+
+if TYPE_CHECKING:
+    from hepsym.analysis import AnalysisResult
+
+__all__ = ("FIGURE_FORMATS", "atomic_write_text", "write_figures", "write_report")
+
+FIGURE_FORMATS = ("png", "pdf")
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _save(fig, folder: Path, stem: str) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    names = []
+    for fmt in FIGURE_FORMATS:
+        fig.savefig(folder / f"{stem}.{fmt}", dpi=110)
+        names.append(f"{stem}.{fmt}")
+    plt.close(fig)
+    return names
+
+
+def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
+    """Draw every figure of ``result`` into ``folder``; returns caption -> PNG file name."""
+    from hepsym.plotting import plot_latent_plane, plot_residual
+
+    figures = {}
+    ax = result.plot_relevance()
+    _save(ax.figure, folder, "relevance")
+    figures["Relevance by latent rank (ensemble mean and 16-84% band)"] = "relevance.png"
+
+    fig = result.plot_latents()
+    _save(fig, folder, "latents_vs_features")
+    figures["Mean latent <z_j> of VAE 1 against every feature"] = "latents_vs_features.png"
+
+    fm = result.features
+    if fm.n_features == 2:
+        mu, _ = result.learned.encode(fm.X)
+        top = int(result.learned.order[0][0])
+        ax = plot_latent_plane(fm.X, mu[0][:, top], names=fm.latex or fm.names)
+        _save(ax.figure, folder, "latent_plane")
+        figures["Most relevant latent <z_1> over the feature plane"] = "latent_plane.png"
+
+    for row in result.constraints.rows:
+        g = result.values.get(row.name)
+        if g is None or not (row.counted or row.kind == "resonance"):
+            continue
+        exact = row.status == "exact"
+        values = np.asarray(g) - row.expected if exact else np.asarray(g)
+        ax = plot_residual(
+            values,
+            name=f"{row.name} - expected" if exact else row.name,
+            expected=0.0 if exact else row.expected,
+            tolerance=None if exact else (row.tolerance or None),
+            width=row.width,
+            unit="" if row.kind in ("constant-feature", "user") else "GeV",
+            weights=None,
+        )
+        ax.set_title(f"{row.name}: {row.status}", fontsize="medium")
+        stem = f"constraint_{row.name}"
+        _save(ax.figure, folder, stem)
+        figures[f"Constraint {row.name} ({row.status})"] = f"{stem}.png"
+    return figures
+
+
+def _markdown(result: AnalysisResult, figures: dict[str, str]) -> str:
+    from hepsym._version import __version__
+
+    notes = "".join(f"- {n}\n" for n in result.notes) or "- (none)\n"
+    figs = "\n".join(f"### {caption}\n\n![{caption}]({png})\n" for caption, png in figures.items())
+    return (
+        f"# hepsym analysis of `{result.features.source}`\n\n"
+        f"hepsym {__version__}; {result.features.n_events} events "
+        f"({result.features.n_dropped} dropped), features: {', '.join(result.features.names)}\n\n"
+        f"## What hepsym chose\n\n{notes}\n"
+        f"## Verdict\n\n{result.verdict.text}\n\n"
+        f"## Summary\n\n```\n{result.summary()}\n```\n\n"
+        f"## Figures\n\n{figs}\n"
+        "All numbers are in `result.json`; every figure is also saved as PDF.\n"
+    )
+
+
+def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Path:
+    """Write ``result.json``, ``report.md`` and the figures into ``out_dir``.
+
+    Raises:
+        HepsymError: ``out_dir`` exists and is not a folder, or cannot be written.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        msg = f"{out}: exists and is not a folder"
+        raise HepsymError(msg)
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as err:
+        msg = f"{out}: cannot write the report ({err.strerror})"
+        raise HepsymError(msg) from err
+    try:
+        figures = write_figures(result, tmp)
+        (tmp / "result.json").write_text(result.to_json() + "\n")
+        (tmp / "report.md").write_text(_markdown(result, figures))
+        if not out.exists():
+            os.replace(tmp, out)
+        else:
+            names = sorted(p.name for p in tmp.iterdir())
+            names.sort(key=lambda n: n == "report.md")  # the report last
+            for name in names:
+                os.replace(tmp / name, out / name)
+            tmp.rmdir()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
