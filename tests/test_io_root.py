@@ -107,7 +107,7 @@ def test_hzz_collections_restriction_reads_only_those(hzz):
 def test_max_events_and_chunks_agree(hzz):
     small = read(HZZ, max_events=10)
     assert len(small) == 10
-    assert ak.all(small.particles.E == hzz.particles.E[:10])
+    assert ak.all(hzz.particles.E[:10] == small.particles.E)
     chunked = read(HZZ, step_size=200)
     assert len(chunked) == 2421
     assert ak.all(chunked.particles.E == hzz.particles.E)
@@ -139,7 +139,9 @@ def test_rntuple_nanoaod_muons():
     mu = events.particles
     np.testing.assert_array_equal(ak.num(mu), raw["nMuon"])
     for name in ("pt", "eta", "phi"):
-        np.testing.assert_allclose(ak.flatten(getattr(mu, name)), ak.flatten(raw[f"Muon_{name}"]), rtol=1e-6)
+        np.testing.assert_allclose(
+            ak.flatten(getattr(mu, name)), ak.flatten(raw[f"Muon_{name}"]), rtol=1e-6
+        )
     np.testing.assert_allclose(ak.flatten(mu.mass), MUON_MASS, rtol=1e-3)
     charge = ak.flatten(raw["Muon_charge"]).to_numpy()
     np.testing.assert_array_equal(ak.flatten(mu.pid), np.where(charge < 0, 13, -13))
@@ -203,7 +205,7 @@ def test_flat_spellings(tmp_path, template, collection):
     moms = [_four_momenta(rng, 20) for _ in range(3)]
     columns = {}
     for i, mom in enumerate(moms, start=1):
-        for comp, values in zip(("px", "py", "pz", "E"), mom):
+        for comp, values in zip(("px", "py", "pz", "E"), mom, strict=True):
             columns[template.format(c=comp, i=i)] = values
     path = tmp_path / "flat.root"
     _write_ttree(path, "tree", columns)
@@ -312,7 +314,11 @@ def test_explicit_branches_mapping(tmp_path):
     path = tmp_path / "odd.root"
     columns = {"mupx": px, "mupy": py, "mupz": pz, "muen": energy, "muq": q}
     with uproot.recreate(path) as f:
-        f.mktree("ntp", {k: ak.unflatten(v, counts) for k, v in columns.items()}, counter_name=lambda _: "n")
+        f.mktree(
+            "ntp",
+            {k: ak.unflatten(v, counts) for k, v in columns.items()},
+            counter_name=lambda _: "n",
+        )
     with pytest.raises(InputFileError, match=r"odd\.root: no particle collection .*branches="):
         read(path)
     mapping = {"Muon": {"px": "mupx", "py": "mupy", "pz": "mupz", "E": "muen", "charge": "muq"}}
@@ -329,7 +335,11 @@ def test_explicit_branches_mapping(tmp_path):
 def test_explicit_polar_mapping_without_mass_uses_pdg_mass(tmp_path):
     path = tmp_path / "pol.root"
     with uproot.recreate(path) as f:
-        f["t"] = {"a": np.array([10.0, 20.0]), "b": np.array([0.5, -1.0]), "c": np.array([0.1, 2.0])}
+        f["t"] = {
+            "a": np.array([10.0, 20.0]),
+            "b": np.array([0.5, -1.0]),
+            "c": np.array([0.1, 2.0]),
+        }
     events = read(path, branches={"Electron": {"pt": "a", "eta": "b", "phi": "c"}})
     np.testing.assert_allclose(ak.flatten(events.particles.pt), [10.0, 20.0])
     np.testing.assert_allclose(ak.flatten(events.particles.mass), 0.000511, rtol=1e-2)
@@ -354,12 +364,16 @@ def test_several_trees(tmp_path):
 
 
 def test_wrong_tree_name():
-    with pytest.raises(InputFileError, match=r"uproot-HZZ\.root: no tree 'Events' \(trees in the file: events\)"):
+    with pytest.raises(
+        InputFileError, match=r"uproot-HZZ\.root: no tree 'Events' \(trees in the file: events\)"
+    ):
         read(HZZ, tree="Events")
 
 
 def test_unknown_collection():
-    with pytest.raises(InputFileError, match=r"no collection 'Tau' \(recognised: Jet, Muon, Electron, Photon\)"):
+    with pytest.raises(
+        InputFileError, match=r"no collection 'Tau' \(recognised: Jet, Muon, Electron, Photon\)"
+    ):
         read(HZZ, collections=["Tau"])
 
 
@@ -388,7 +402,9 @@ def test_histogram_is_not_a_tree(tmp_path):
     path = tmp_path / "hist.root"
     with uproot.recreate(path) as f:
         f["h"] = np.histogram([1.0, 2.0, 2.5], bins=3)
-    with pytest.raises(InputFileError, match=r"hist\.root: no TTree or RNTuple in the file \(it holds h \(TH1D\)\)"):
+    with pytest.raises(
+        InputFileError, match=r"hist\.root: no TTree or RNTuple in the file \(it holds h \(TH1D\)\)"
+    ):
         read(path)
     with pytest.raises(InputFileError, match=r"'h' is a TH1D, not a TTree or RNTuple"):
         read(path, tree="h")

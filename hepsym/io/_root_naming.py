@@ -80,7 +80,9 @@ _PREFIXED = re.compile(rf"^(?P<prefix>[^.]+)[._](?P<comp>{_TOK})$", re.IGNORECAS
 _NUMBERED = (
     re.compile(rf"^(?P<comp>{_TOK_N})_?(?P<n>\d+)$", re.IGNORECASE),
     re.compile(rf"^(?P<prefix>[A-Za-z]+?)_?(?P<n>\d+)_(?P<comp>{_TOK_N})$", re.IGNORECASE),
-    re.compile(rf"^(?P<prefix>[A-Za-z][A-Za-z0-9]*?)_(?P<comp>{_TOK_N})_?(?P<n>\d+)$", re.IGNORECASE),
+    re.compile(
+        rf"^(?P<prefix>[A-Za-z][A-Za-z0-9]*?)_(?P<comp>{_TOK_N})_?(?P<n>\d+)$", re.IGNORECASE
+    ),
 )
 
 #: Weight branches, most specific first (matched case-insensitively).

@@ -15,7 +15,6 @@ get 0, unless the tree has a ``pdgId`` branch. Every particle has ``status = 1``
 
 from __future__ import annotations
 
-import math
 import os
 import struct
 import zlib
@@ -28,11 +27,11 @@ import numpy as np
 import uproot
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events, make_particles, pdg_charge, pdg_mass
+from hepsym.events import Beams, Events
+from hepsym.io._root_columns import build_chunk, column, particles_from_chunks
 from hepsym.io._root_naming import (
     CollectionSpec,
     find_weight_branch,
-    is_lepton,
     pid_from_name,
     recognise,
     spec_from_mapping,
@@ -44,6 +43,7 @@ __all__ = ("read_root",)
 CONVENTIONAL_TREES = ("Events", "events", "tree", "Tree", "ntuple", "nominal", "Delphes")
 
 _TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
+
 
 #: What uproot raises on a damaged or unreadable file: it has no common base class.
 _UPROOT_ERRORS: tuple[type[BaseException], ...] = (
@@ -112,29 +112,28 @@ def read_root(
         kinds = _branch_kinds(obj, fmt, p)
         specs = _select_collections(p, tree_name, kinds, collections, branches)
         weight = find_weight_branch(kinds)
-        wanted = list(dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else [])))
+        wanted = list(
+            dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else []))
+        )
         cartesian = any(s.coords == "cartesian" for s in specs)
         pid_bases = [pid_from_name(s.name) for s in specs]
 
-        particle_chunks: list[ak.Array] = []
+        chunks: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
         weight_chunks: list[np.ndarray] = []
         notes: list[str] = []
         for arrays in _iterate(obj, p, wanted, step_size, max_events):
             try:
-                particle_chunks.append(_build(arrays, specs, pid_bases, cartesian, notes))
+                chunks.append(build_chunk(arrays, specs, pid_bases, cartesian, notes))
             except ValueError as err:
                 msg = f"{p}: tree {tree_name!r}: {err}"
                 raise InputFileError(msg) from err
             if weight:
-                weight_chunks.append(np.asarray(_column(arrays, weight), dtype=np.float64))
+                weight_chunks.append(np.asarray(column(arrays, weight), dtype=np.float64))
             else:
                 weight_chunks.append(np.ones(len(arrays), dtype=np.float64))
 
-    if len(particle_chunks) == 1:
-        particles, weights = particle_chunks[0], weight_chunks[0]
-    else:
-        particles = ak.concatenate(particle_chunks, axis=0)
-        weights = np.concatenate(weight_chunks)
+    particles = particles_from_chunks(chunks)
+    weights = weight_chunks[0] if len(weight_chunks) == 1 else np.concatenate(weight_chunks)
     metadata: dict[str, Any] = {
         "tree": tree_name,
         "entries_in_tree": int(obj.num_entries),
@@ -174,7 +173,11 @@ def _damage(path: Path) -> str:
     if len(head) < 21 or not head.startswith(b"root"):
         return "not a ROOT file"
     version = struct.unpack(">i", head[4:8])[0]
-    end = struct.unpack(">q", head[12:20])[0] if version >= 1000000 else struct.unpack(">i", head[12:16])[0]
+    end = (
+        struct.unpack(">q", head[12:20])[0]
+        if version >= 1000000
+        else struct.unpack(">i", head[12:16])[0]
+    )
     if size < end:
         return f"truncated: {size} of {end} bytes"
     return "corrupted"
@@ -238,7 +241,7 @@ def _branch_kinds(obj: Any, fmt: str, path: Path) -> dict[str, str]:
     try:
         if fmt == "root-rntuple":
             form = obj.to_akform()[0]
-            for name, content in zip(form.fields, form.contents):
+            for name, content in zip(form.fields, form.contents, strict=True):
                 kinds[name] = _form_kind(content)
                 kinds.update(_record_kinds(name, content))
         else:
@@ -270,16 +273,8 @@ def _record_kinds(name: str, form: ak.forms.Form) -> dict[str, str]:
         f"{name}.{field}": ("jagged" if jagged else "scalar")
         if isinstance(content, ak.forms.NumpyForm) and not content.inner_shape
         else "other"
-        for field, content in zip(record.fields, record.contents)
+        for field, content in zip(record.fields, record.contents, strict=True)
     }
-
-
-def _column(arrays: ak.Array, name: str) -> ak.Array:
-    """A branch of a chunk; ``record.field`` names an RNTuple record's field."""
-    if name in arrays.fields or "." not in name:
-        return arrays[name]
-    record, field = name.split(".", 1)
-    return arrays[record][field]
 
 
 def _interpretation_kind(branch: Any) -> str:
@@ -370,115 +365,3 @@ def _iterate(
             yield obj.arrays(filter_name=keep, entry_start=0, entry_stop=0)
         except _UPROOT_ERRORS as err:
             raise fail(err) from err
-
-
-def _flat(arrays: ak.Array, spec: CollectionSpec, comp: str) -> np.ndarray | None:
-    """One component of every particle of a collection, event-major, as a flat array."""
-    if comp not in spec.slots[0]:
-        return None
-    if spec.jagged:
-        return ak.to_numpy(ak.flatten(_column(arrays, spec.slots[0][comp]), axis=1))
-    columns = [ak.to_numpy(_column(arrays, slot[comp])) for slot in spec.slots]
-    return np.stack(columns, axis=1).reshape(-1)
-
-
-def _counts(arrays: ak.Array, spec: CollectionSpec) -> np.ndarray:
-    if not spec.jagged:
-        return np.full(len(arrays), len(spec.slots), dtype=np.int64)
-    slot = spec.slots[0]
-    counts = ak.to_numpy(ak.num(_column(arrays, next(iter(slot.values()))), axis=1))
-    for branch in list(slot.values())[1:]:
-        if not np.array_equal(ak.to_numpy(ak.num(_column(arrays, branch), axis=1)), counts):
-            msg = f"collection {spec.name!r}: branches {list(slot.values())} differ in length per event"
-            raise ValueError(msg)
-    return counts
-
-
-def _build(
-    arrays: ak.Array,
-    specs: Sequence[CollectionSpec],
-    pid_bases: Sequence[int],
-    cartesian: bool,
-    notes: list[str],
-) -> ak.Array:
-    """The particles of one chunk: every collection, concatenated per event."""
-    parts = []
-    for index, (spec, base) in enumerate(zip(specs, pid_bases)):
-        counts = _counts(arrays, spec)
-        fields = _kinematics(arrays, spec, base, cartesian, notes)
-        n = len(next(iter(fields.values())))
-        pid_col, charge = _identity(arrays, spec, base, n, notes)
-        fields["pid"] = pid_col
-        fields["status"] = np.ones(n, dtype=np.int64)
-        fields["charge"] = charge
-        fields["collection"] = np.full(n, index, dtype=np.int8)
-        parts.append(make_particles(fields, counts))
-    return parts[0] if len(parts) == 1 else ak.concatenate(parts, axis=1)
-
-
-def _kinematics(
-    arrays: ak.Array, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
-) -> dict[str, np.ndarray]:
-    if spec.coords == "cartesian":
-        return {c: _as_float(_flat(arrays, spec, c)) for c in ("px", "py", "pz", "E")}
-    pt = _as_float(_flat(arrays, spec, "pt"))
-    eta = _as_float(_flat(arrays, spec, "eta"))
-    phi = _as_float(_flat(arrays, spec, "phi"))
-    mass = _flat(arrays, spec, "mass")
-    if mass is None:
-        mass = _default_mass(arrays, spec, base, len(pt), notes)
-    else:
-        mass = _as_float(mass)
-    if not cartesian:
-        return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
-    # Mixed with Cartesian collections: one record type needs one coordinate system.
-    pz = pt * np.sinh(eta)
-    return {
-        "px": pt * np.cos(phi),
-        "py": pt * np.sin(phi),
-        "pz": pz,
-        "E": np.sqrt(pt * pt + pz * pz + mass * mass),
-    }
-
-
-def _as_float(values: np.ndarray | None) -> np.ndarray:
-    assert values is not None
-    return values.astype(np.float64, copy=False)
-
-
-def _default_mass(
-    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
-) -> np.ndarray:
-    pids = _flat(arrays, spec, "pid")
-    if pids is not None:
-        unique, inverse = np.unique(np.abs(pids.astype(np.int64)), return_inverse=True)
-        table = np.array([pdg_mass(int(u)) if u else 0.0 for u in unique], dtype=np.float64)
-        notes.append(f"{spec.name}: no mass branch, PDG mass of each pdgId used")
-        return np.nan_to_num(table[inverse], nan=0.0)
-    mass = pdg_mass(base) if base else 0.0
-    mass = 0.0 if math.isnan(mass) else mass
-    notes.append(f"{spec.name}: no mass branch, mass set to {mass:g} GeV")
-    return np.full(n, mass, dtype=np.float64)
-
-
-def _identity(
-    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """PDG id (int64) and charge (float64) of each particle of a collection."""
-    pid_branch = _flat(arrays, spec, "pid")
-    charge_branch = _flat(arrays, spec, "charge")
-    charge = None if charge_branch is None else charge_branch.astype(np.float64)
-    if pid_branch is not None:
-        pid = pid_branch.astype(np.int64)
-        if charge is None:
-            charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)
-        return pid, charge
-    if is_lepton(base):
-        if charge is None:
-            notes.append(f"{spec.name}: no charge branch, pid {base} for all, charge unknown")
-            return np.full(n, base, dtype=np.int64), np.full(n, np.nan)
-        # A negative lepton is the particle (positive PDG id): mu- is 13.
-        return np.where(charge > 0, -base, base).astype(np.int64), charge
-    if charge is None:
-        charge = np.zeros(n) if base == 22 else np.full(n, np.nan)
-    return np.full(n, base, dtype=np.int64), charge

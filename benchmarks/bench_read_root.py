@@ -1,0 +1,161 @@
+"""Time :func:`hepsym.io.read` on ROOT files against raw ``uproot`` reading the same branches.
+
+Writes large inputs to ``benchmarks/_work/`` once (git-ignored): the HZZ muons
+repeated to ``--events`` events as a jagged Cartesian TTree, and a NanoAOD-like
+TTree (``Muon_pt, Muon_eta, Muon_phi, Muon_mass, Muon_charge``, ``Jet_*``,
+``genWeight``). Each reading is timed ``--repeat`` times, the best is kept.
+
+Usage::
+
+    python benchmarks/bench_read_root.py [--events 1000000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import uproot
+
+from hepsym.io import read
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+HZZ = HERE.parent / "data" / "external" / "uproot-HZZ.root"
+MUON_BRANCHES = ["Muon_Px", "Muon_Py", "Muon_Pz", "Muon_E", "Muon_Charge", "EventWeight"]
+
+
+def make_hzz_muons(n_events: int) -> Path:
+    """The HZZ muon collection and weights repeated to ``n_events`` events."""
+    path = WORK / f"hzz_muons_{n_events}.root"
+    if path.exists():
+        return path
+    with uproot.open(HZZ) as f:
+        src = f["events"].arrays(MUON_BRANCHES)
+    reps = -(-n_events // len(src))
+    index = np.tile(np.arange(len(src)), reps)[:n_events]
+    data = src[index]
+    muon = ak.zip({name.split("_")[1]: data[name] for name in MUON_BRANCHES[:-1]})
+    WORK.mkdir(exist_ok=True)
+    with uproot.recreate(path) as f:
+        tree = f.mktree("events", {"Muon": muon.type.content, "EventWeight": np.float32})
+        step = 200_000
+        for start in range(0, n_events, step):
+            stop = min(start + step, n_events)
+            tree.extend({"Muon": muon[start:stop], "EventWeight": data["EventWeight"][start:stop]})
+    return path
+
+
+def make_nanoaod(n_events: int) -> Path:
+    """A NanoAOD-like TTree with Muon (pt, eta, phi, mass, charge) and Jet (no mass)."""
+    path = WORK / f"nanoaod_{n_events}.root"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(7)
+    WORK.mkdir(exist_ok=True)
+    with uproot.recreate(path) as f:
+        tree = None
+        step = 200_000
+        for start in range(0, n_events, step):
+            n = min(step, n_events - start)
+            mu_n = rng.poisson(1.5, n)
+            jet_n = rng.poisson(3.0, n)
+            m, j = int(mu_n.sum()), int(jet_n.sum())
+            muon = ak.unflatten(
+                ak.zip(
+                    {
+                        "pt": rng.exponential(30, m).astype(np.float32),
+                        "eta": rng.uniform(-2.4, 2.4, m).astype(np.float32),
+                        "phi": rng.uniform(-np.pi, np.pi, m).astype(np.float32),
+                        "mass": np.full(m, 0.10566, np.float32),
+                        "charge": rng.choice(np.array([-1, 1], np.int32), m),
+                    }
+                ),
+                mu_n,
+            )
+            jet = ak.unflatten(
+                ak.zip(
+                    {
+                        "pt": rng.exponential(50, j).astype(np.float32),
+                        "eta": rng.uniform(-4.7, 4.7, j).astype(np.float32),
+                        "phi": rng.uniform(-np.pi, np.pi, j).astype(np.float32),
+                    }
+                ),
+                jet_n,
+            )
+            chunk = {
+                "Muon": muon,
+                "Jet": jet,
+                "genWeight": rng.normal(1, 0.1, n).astype(np.float32),
+            }
+            if tree is None:
+                types = {
+                    k: v.dtype if isinstance(v, np.ndarray) else v.type.content
+                    for k, v in chunk.items()
+                }
+                tree = f.mktree("Events", types)
+            tree.extend(chunk)
+    return path
+
+
+def best_of(repeat: int, *funcs: Callable[[], object]) -> list[float]:
+    """Best wall time of each function, run alternately so that machine load hits both."""
+    times: list[list[float]] = [[] for _ in funcs]
+    for _ in range(repeat):
+        for func, out in zip(funcs, times, strict=True):
+            start = time.perf_counter()
+            func()
+            out.append(time.perf_counter() - start)
+    return [min(t) for t in times]
+
+
+def compare(
+    label: str, path: Path, tree: str, branches: list[str], repeat: int, **kwargs: object
+) -> None:
+    def raw() -> object:
+        with uproot.open(path) as f:
+            return f[tree].arrays(branches)
+
+    def hepsym() -> object:
+        return read(path, **kwargs)
+
+    events = read(path, **kwargs)
+    assert sorted(
+        {b for m in events.metadata["branches"].values() for b in m.values()}
+        | {events.metadata["weight_branch"]}
+    ) == sorted(branches)
+    n = len(events)
+    t_raw, t_hep = best_of(repeat, raw, hepsym)
+    print(
+        f"{label:<34} {n:>9} events  uproot {n / t_raw:>12,.0f} ev/s ({t_raw:6.3f} s)  "
+        f"hepsym {n / t_hep:>12,.0f} ev/s ({t_hep:6.3f} s)  ratio {t_hep / t_raw:5.2f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    hzz = make_hzz_muons(args.events)
+    nano = make_nanoaod(args.events)
+    print(f"hepsym read vs uproot .arrays(same branches), best of {args.repeat}:")
+    compare("HZZ file, all 4 collections", HZZ, "events",
+            [f"{c}_{v}" for c in ("Jet", "Muon", "Electron", "Photon") for v in ("Px", "Py", "Pz", "E")]
+            + ["Muon_Charge", "Electron_Charge", "EventWeight"], args.repeat)  # fmt: skip
+    compare("HZZ muons x N (Cartesian TTree)", hzz, "events", MUON_BRANCHES, args.repeat)
+    compare("NanoAOD-like Muon (pt,eta,phi)", nano, "Events",
+            ["Muon_pt", "Muon_eta", "Muon_phi", "Muon_mass", "Muon_charge", "genWeight"],
+            args.repeat, collections=["Muon"])  # fmt: skip
+    compare("NanoAOD-like Muon + Jet", nano, "Events",
+            ["Muon_pt", "Muon_eta", "Muon_phi", "Muon_mass", "Muon_charge",
+             "Jet_pt", "Jet_eta", "Jet_phi", "genWeight"], args.repeat)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
