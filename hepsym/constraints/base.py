@@ -66,7 +66,8 @@ class Constraint:
         acts_on_features: ``False`` when g is known to be identically constant as a
             function of the features (e.g. on-shell with energy derived from |p|);
             ``None`` lets the Jacobian decide.
-        sphere: features whose squares g sums, when g = R^2 > 0 defines a sphere.
+        sphere: features whose squares g sums: with an expected value R^2 > 0, g = R^2
+            is a sphere.
         note: anything the table should say about this constraint.
     """
 

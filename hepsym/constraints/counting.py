@@ -111,6 +111,7 @@ class Topology:
 def topology(
     fm: FeatureMatrix,
     holding: Sequence[Constraint],
+    expected: Sequence[float],
     J_holding: np.ndarray,
     predicted_dim: int,
 ) -> Topology:
@@ -129,7 +130,7 @@ def topology(
                         f"{n_particles} particles at fixed total four-momentum form a closed "
                         f"manifold: it needs at least d + 1 = {d + 1} coordinates")
     for i, c in enumerate(holding):
-        if not c.sphere:
+        if not c.sphere or not expected[i] > 0:
             continue
         k = len(c.sphere)
         cols = [fm.names.index(s) for s in c.sphere]

@@ -233,7 +233,7 @@ def user_constraint(
         if rhs is not None and expected is None:
             value = parse_expression(rhs, ())
             expected = as_float(value(np.empty((1, 0))), f"right-hand side of {g!r}")
-        sphere = expr.sum_of_squares() if (expected is not None and expected > 0) else ()
+        sphere = expr.sum_of_squares() if (expected is None or expected > 0) else ()
         return Constraint(
             name=name or expr.text.replace(" ", ""),
             formula=formula or (f"{expr.text} = " + ("a constant" if expected is None else

@@ -242,7 +242,7 @@ def analyze_constraints(
     idx = [i for i, r in enumerate(rows) if r.counted]
     rr = rank(J[idx], col_scale, rank_rtol)
     d = fm.n_features - rr.rank
-    topo = topology(fm, [cands[i] for i in idx], J[idx], d)
+    topo = topology(fm, [cands[i] for i in idx], [rows[i].expected for i in idx], J[idx], d)
     b = beams if beams is not None else (Beams.symmetric(sqrt_s) if sqrt_s else fm.beams)
     return ConstraintResult(
         rows=tuple(rows),
