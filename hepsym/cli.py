@@ -124,21 +124,10 @@ def _vae_config(args: argparse.Namespace):
 def _cmd_learn(args: argparse.Namespace) -> int:
     from hepsym.learn import learn
 
-    if args.dataset:
-        from hepsym.datasets import load_toy
-
-        toy = load_toy(args.dataset, seed=args.seed)
-        X, names, notes = toy.X, toy.names, [f"dataset: {toy!r}"]
-    elif args.file:
-        prepared = _prepare(args)
-        fm = prepared.features
-        X, names, notes = fm.X, fm.names, list(prepared.notes)
-    else:
-        msg = "learn needs an event FILE or --dataset circle|square"
-        raise HepsymError(msg)
+    fm, notes = _features_for(args)
     _print_notes(notes)
-    result = learn(X, names, ensemble=args.ensemble, config=_vae_config(args), seed=args.seed,
-                   progress=args.progress)
+    result = learn(fm.X, fm.names, ensemble=args.ensemble, config=_vae_config(args),
+                   seed=args.seed, progress=args.progress)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result)
     return 0
 
@@ -161,10 +150,171 @@ def _add_learn(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_learn)
 
 
+def _constraint_options(args: argparse.Namespace) -> dict:
+    opts: dict = {}
+    if args.constraint:
+        opts["extra"] = list(args.constraint)
+    if args.exclude:
+        opts["exclude"] = list(args.exclude)
+    if args.resonance is not None:
+        opts["resonances"] = [] if args.resonance == ["none"] else list(args.resonance)
+    return opts
+
+
+def _add_constraint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--constraint", action="append", default=[], metavar="EXPR",
+                   help="a constraint of your own over feature names, e.g. "
+                   "'x1**2 + x2**2 = 100' (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="NAME",
+                   help="drop a candidate by name (m_Z) or kind (resonance) (repeatable)")
+    p.add_argument("--resonance", nargs="+", default=None, metavar="NAME",
+                   help="resonances to test (Z W H t), or 'none' (default: from the content)")
+
+
+def _toy_features(name: str, seed: int):
+    from hepsym.datasets import load_toy
+    from hepsym.features import FeatureMatrix
+
+    toy = load_toy(name, seed=seed)
+    return FeatureMatrix.from_array(toy.X, toy.names, source=f"toy {name}"), [f"dataset: {toy!r}"]
+
+
+def _features_for(args: argparse.Namespace):
+    if getattr(args, "dataset", None):
+        return _toy_features(args.dataset, getattr(args, "seed", 0))
+    if not args.file:
+        msg = f"{args.command} needs an event FILE or --dataset circle|square"
+        raise HepsymError(msg)
+    prepared = _prepare(args)
+    return prepared.features, list(prepared.notes)
+
+
+def _cmd_constraints(args: argparse.Namespace) -> int:
+    from hepsym.constraints import analyze_constraints
+
+    fm, notes = _features_for(args)
+    _print_notes(notes)
+    result = analyze_constraints(fm, **_constraint_options(args))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    return 0
+
+
+def _add_constraints(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "constraints",
+        help="find and verify the kinematic constraints; predict the dimension",
+        description="Propose the constraints the events could obey (momentum and energy "
+        "conservation, on-shell masses, resonance masses, constant features, your own), "
+        "verify each on the data (exact / approximate / violated), count the independent "
+        "ones (Jacobian rank) and print the predicted and embedding dimensions.",
+        epilog="examples:\n  hepsym constraints data/ee_mumu_80GeV.lhe.gz\n"
+        "  hepsym constraints data/pp_zmumu_13TeV.lhe.gz --features p4 --json\n"
+        "  hepsym constraints --dataset circle",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input(p, file_required=False)
+    p.add_argument("--dataset", choices=("circle", "square"), default=None,
+                   help="a toy dataset of the paper instead of a file")
+    _add_constraint_options(p)
+    p.set_defaults(func=_cmd_constraints)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from hepsym.analysis import analyze
+
+    if args.dataset:
+        source, notes = _toy_features(args.dataset, args.seed)
+        _print_notes(notes)
+    else:
+        source = args.file
+    result = analyze(
+        source, select=args.select, features=args.features, sqrt_s=args.sqrt_s,
+        collider=args.collider, max_events=args.max_events, tree=args.tree,
+        ensemble=args.ensemble, epochs=args.epochs, latent=args.latent, seed=args.seed,
+        progress=args.progress, constraints=_constraint_options(args),
+    )
+    if not args.json:
+        _print_notes(result.notes)
+    if args.out:
+        out = result.write(args.out)
+        if not args.json:
+            print(f"hepsym: report written to {out}/report.md", file=sys.stderr)
+    print(result.to_json() if args.json else result.summary())
+    return 0
+
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="constraints, VAE ensemble and verdict for an event file",
+        description="Read the events, select particles, find and verify the constraints, "
+        "predict the dimension, train a VAE ensemble, and compare: the learned count against "
+        "the predicted (manifold) and embedding dimensions and a TwoNN estimate, with the "
+        "verdict in words. --out DIR writes result.json, report.md and the figures.",
+        epilog="examples:\n  hepsym analyze data/ee_mumu_80GeV.lhe.gz\n"
+        "  hepsym analyze data/pp_zmumu_13TeV.lhe.gz --ensemble 15 --out pp-report\n"
+        "  hepsym analyze events.root --select 'mu+ mu-' --sqrt-s 13000 --collider pp --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input(p, file_required=False)
+    p.add_argument("--dataset", choices=("circle", "square"), default=None,
+                   help="a toy dataset of the paper instead of a file")
+    _add_learn_options(p)
+    _add_constraint_options(p)
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write result.json, report.md and figures (PNG, PDF) here")
+    p.set_defaults(func=_cmd_analyze)
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from hepsym.reproduce import format_table, reproduce_paper
+
+    rows = reproduce_paper(
+        fast=args.fast, data_dir=args.data, out_dir=args.out, ensemble=args.ensemble,
+        epochs=args.epochs, seed=args.seed, progress=args.progress,
+        log=lambda line: print(f"hepsym: {line}", file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        print(format_table(rows))
+        for r in rows:
+            print(f"\n{r.title}: {r.result.verdict.text}")
+    return 0
+
+
+def _add_reproduce(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "reproduce",
+        help="run the paper's four datasets and compare the counts",
+        description="Run the paper's square, circle, e+e- -> mu+mu- and pp -> Z -> mu+mu- "
+        "studies with one set of settings and print: dataset, the paper's count, hepsym's "
+        "predicted and embedding dimensions, the learned count with agreement, and TwoNN.",
+        epilog="examples:\n  hepsym reproduce paper --fast\n"
+        "  hepsym reproduce paper --out paper-reproduction",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", choices=("paper",), help="what to reproduce")
+    p.add_argument("--fast", action="store_true",
+                   help="2000 events, 5 VAEs, 10 epochs (a few minutes)")
+    p.add_argument("--data", default="data", metavar="DIR",
+                   help="folder with the shipped samples (generated if missing)")
+    p.add_argument("--out", default=None, metavar="DIR", help="write reports and table.md here")
+    p.add_argument("--ensemble", type=int, default=None, metavar="N")
+    p.add_argument("--epochs", type=int, default=None, metavar="N")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    p.set_defaults(func=_cmd_reproduce)
+
+
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_info,
     _add_generate,
+    _add_constraints,
     _add_learn,
+    _add_analyze,
+    _add_reproduce,
 )
 
 
@@ -198,3 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hepsym: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of our output (e.g. `| head`) went away: not an error of ours
+        sys.stderr.close()
+        return 0

@@ -142,7 +142,8 @@ def compare(
     else:
         outcome = "mismatch"
         text = (
-            f"The VAE ensemble uses {k} latent directions ({members} agree), while the "
+            f"The VAE ensemble uses {k} latent direction{'s' if k != 1 else ''} ({members} agree), "
+            "while the "
             f"constraints leave {d} degrees of freedom (embedding dimension {emb})."
         )
         if k > emb:
