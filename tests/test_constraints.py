@@ -122,6 +122,26 @@ def test_circle_found_without_being_told() -> None:
     assert (res.predicted_dim, res.embedding_dim) == (1, 2)
 
 
+def test_sphere_topology_from_constraint_structure() -> None:
+    xy = circle(n=1000).X
+    # the circle twice (found and given): still one constraint, still S^1
+    res = analyze_constraints(FeatureMatrix.from_array(xy), extra=["x1**2 + x2**2 = 100"])
+    assert (res.rank, res.predicted_dim, res.embedding_dim, res.shape) == (1, 1, 2, "S^1")
+    # a circle in the plane x3 = 0 of three features
+    res = analyze_constraints(FeatureMatrix.from_array(np.column_stack([xy, np.zeros(1000)])))
+    assert (res.rank, res.predicted_dim, res.embedding_dim, res.shape) == (2, 1, 2, "S^1")
+    # a cylinder (circle x free interval) is no closed manifold: it embeds in d dimensions
+    z = np.random.default_rng(2).uniform(0, 1, 1000)
+    res = analyze_constraints(FeatureMatrix.from_array(np.column_stack([xy, z])),
+                              extra=["x1**2 + x2**2 = 100"])
+    assert res.status("sum_sq") == "violated"
+    assert (res.predicted_dim, res.embedding_dim, res.shape) == (2, 2, "open")
+    # points on the 2-sphere of radius 3
+    v = np.random.default_rng(3).normal(size=(1000, 3))
+    res = analyze_constraints(FeatureMatrix.from_array(3 * v / np.linalg.norm(v, axis=1)[:, None]))
+    assert (res.predicted_dim, res.embedding_dim, res.shape) == (2, 3, "S^2")
+
+
 def test_square_nothing_holds() -> None:
     res = analyze_constraints(FeatureMatrix.from_array(square(n=2000).X))
     assert _statuses(res) == {"sum_sq": "violated"}

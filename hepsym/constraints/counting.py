@@ -18,8 +18,10 @@ recognised from the constraints themselves, never from the dataset's name:
 * total 3-momentum and energy of two particles fixed (a two-body final state at fixed
   sqrt(s), with or without the on-shell conditions): p2 = P - p1 and E1 + E2 = E leave
   p1 on an ellipsoid, the sphere S^2 (d = 2, embedding 3);
-* a user constraint sum_i x_i^2 = R^2 > 0 on k features, all other holding constraints
-  acting only on other features, and d = k - 1: the sphere S^(k-1) (embedding k).
+* a user constraint sum_i x_i^2 = R^2 > 0 on k features, d = k - 1, and no other holding
+  constraint cutting the sphere (on those k features every other gradient is zero or
+  parallel to the sphere's): the sphere S^(k-1) (embedding k). Features fixed by a
+  constant-feature constraint are left out of k (a sphere cut by x_k = c is a smaller one).
 
 n >= 3 particles at fixed total four-momentum form a closed manifold of dimension 3n - 4
 too, but not a sphere: embedding d + 1 is then a lower bound, and the output says so.
@@ -91,6 +93,20 @@ def acts(
     return np.median(rel, axis=1) > zero_tol
 
 
+def _cuts(J: np.ndarray, i: int, cols: list[int], rtol: float = 1e-6) -> bool:
+    """Do the other constraints restrict the sphere of constraint ``i`` (on ``cols``)?
+
+    They do not when, on the sphere's features, every other gradient is zero or parallel
+    to the sphere's own (a duplicate), i.e. the rows restricted to ``cols`` have rank 1.
+    """
+    A = np.transpose(J[:, :, cols], (1, 0, 2))  # events x constraints x sphere features
+    norms = np.linalg.norm(A, axis=2, keepdims=True)
+    A = np.where(norms > 0, A / np.where(norms > 0, norms, 1.0), 0.0)
+    sv = np.linalg.svd(A, compute_uv=False)
+    ranks = np.sum(sv > rtol * np.maximum(sv[:, :1], 1e-300), axis=1)
+    return bool(np.median(ranks) > 1)
+
+
 @dataclass(frozen=True)
 class Topology:
     """What the holding constraints say about the manifold's shape.
@@ -132,11 +148,12 @@ def topology(
     for i, c in enumerate(holding):
         if not c.sphere or not expected[i] > 0:
             continue
-        k = len(c.sphere)
-        cols = [fm.names.index(s) for s in c.sphere]
-        others = [j for j in range(len(holding)) if j != i]
-        touches = any(np.any(np.abs(J_holding[j][:, cols]) > 0) for j in others)
-        if d == k - 1 and d > 0 and not touches:
+        # features pinned by a constant-feature constraint leave a smaller sphere
+        fixed = {f for h in holding if h.kind == "constant-feature" for f in h.features}
+        free = [s for s in c.sphere if s not in fixed]
+        k = len(free)
+        cols = [fm.names.index(s) for s in free]
+        if d == k - 1 and d > 0 and not _cuts(J_holding, i, cols):
             return Topology(k, f"S^{k - 1}", True,
                             f"{c.name}: a sum of {k} squares fixed to R^2 > 0 leaves the sphere "
                             f"S^{k - 1}, which needs d + 1 = {k} coordinates")
