@@ -171,8 +171,8 @@ def _split_equation(text: str) -> tuple[str, str | None]:
         raise ConstraintError(msg)
     if "=" in stripped:
         lhs, rhs = stripped.split("=")
-        return lhs, rhs
-    return stripped, None
+        return lhs.strip(), rhs.strip()
+    return stripped.strip(), None
 
 
 class _Columns(Mapping[str, np.ndarray]):

@@ -162,6 +162,8 @@ def _fmt(x: float | None) -> str:
         return "-"
     if not math.isfinite(x):
         return "inf"
+    if x == 0:
+        return "0"
     return f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
 
 
