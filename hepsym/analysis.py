@@ -9,11 +9,13 @@ features (the paper's: 3-momenta at a lepton collider, 4-momenta otherwise) and 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hepsym.errors import HepsymError
 from hepsym.events import Beams
 from hepsym.features import FeatureMatrix, build_features
 from hepsym.io import read
@@ -283,8 +285,22 @@ def analyze(
     values = {c.name: c.evaluate(fm.X) for c in candidates}
     kw = {k: v for k, v in (("epochs", epochs), ("latent", latent)) if v is not None}
     config = VAEConfig(**kw)
-    l_result = learn(fm.X, fm.names, ensemble=ensemble, config=config, seed=seed,
-                     progress=progress, extra=_physics_combinations(fm))
+    notes = list(prepared.notes)
+    if fm.n_events < 2 * config.batch_size and fm.n_events >= 2 * MIN_BATCH:
+        # small files (tens to hundreds of events) still train: smaller batches, said aloud
+        config = dataclasses.replace(config, batch_size=max(MIN_BATCH, fm.n_events // 4))
+        notes.append(
+            f"only {fm.n_events} events: VAE batch size lowered to {config.batch_size}; "
+            "expect a noisy learned dimension"
+        )
+    try:
+        l_result = learn(fm.X, fm.names, ensemble=ensemble, config=config, seed=seed,
+                         progress=progress, extra=_physics_combinations(fm))
+    except HepsymError as err:
+        if fm.source and fm.source not in str(err):
+            msg = f"{fm.source}: {err}"
+            raise type(err)(msg) from err
+        raise
     approximate = tuple(
         f"{r.name} ({r.formula}; measured width {r.measured_width:.3g}, stated {r.width:.3g})"
         if r.width is not None and r.measured_width is not None else f"{r.name} ({r.formula})"
@@ -297,8 +313,11 @@ def analyze(
         "collider": collider, "max_events": max_events, "tree": tree, "ensemble": ensemble,
         "seed": seed, "vae": config.to_dict(), "constraints": sorted(c_opts),
     }
-    return AnalysisResult(fm, c_result, l_result, verdict, prepared.notes, settings, values)
+    return AnalysisResult(fm, c_result, l_result, verdict, tuple(notes), settings, values)
 
+
+#: smallest VAE batch analyze() falls back to on small files
+MIN_BATCH = 8
 
 _FIND_OPTIONS = frozenset({"extra", "exclude", "sqrt_s", "beams", "resonances", "sphere"})
 

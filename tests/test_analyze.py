@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib as mpl
+import pytest
+
+mpl.use("Agg")
+
+from hepsym.analysis import analyze  # noqa: E402
+from hepsym.cli import main  # noqa: E402
+from hepsym.errors import HepsymError  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+EE = DATA / "ee_mumu_80GeV.lhe.gz"
+QUICK = ["--ensemble", "2", "--epochs", "2", "--max-events", "1500", "--progress", "--no-progress"]
+SCHEMA = {"predicted_dim", "embedding_dim", "learned_dim", "agreement", "geometric_dim",
+          "verdict", "constraints", "n_events", "n_dropped", "features"}
+
+
+@pytest.fixture(scope="module")
+def ee_result():
+    return analyze(EE, max_events=1500, ensemble=2, epochs=3, progress=False)
+
+
+def test_api_result_on_ee(ee_result):
+    r = ee_result
+    assert r.constraints.predicted_dim == 2
+    assert r.constraints.embedding_dim == 3
+    assert r.features.kind == "p3"  # the paper's choice at a lepton collider, and said so
+    assert any("features: p3" in n for n in r.notes)
+    assert 1 <= r.learned.learned_dim <= 6
+    assert r.verdict.outcome in {"predicted", "embedding", "mismatch"}
+    d = json.loads(r.to_json())
+    assert SCHEMA <= set(d)
+    assert {c["status"] for c in d["constraints"]} <= {"exact", "approximate", "violated"}
+
+
+def test_relevance_figure_has_marks_and_labels(ee_result):
+    ax = ee_result.plot_relevance()
+    assert ax.get_yscale() == "log"
+    assert "relevance" in ax.get_ylabel()
+    assert "rank" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("predicted dimension = 2" in t for t in labels)
+    assert any("embedding dimension = 3" in t for t in labels)
+    assert len(ax.lines) >= 3
+
+
+def test_latent_grid_is_latents_by_features(ee_result):
+    fig = ee_result.plot_latents()
+    assert len(fig.axes) == 6 * 6
+    assert "GeV" in fig.axes[-1].get_xlabel()
+
+
+def test_cli_json_schema(capsys):
+    assert main(["analyze", str(EE), "--json", *QUICK]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert SCHEMA <= set(d)
+    assert d["predicted_dim"] == 2
+    assert d["n_events"] == 1500
+
+
+def test_cli_out_writes_report_figures_and_json(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["analyze", str(EE), "--out", str(out), *QUICK]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"result.json", "report.md", "relevance.png", "relevance.pdf",
+            "latents_vs_features.png", "constraint_sum_E.png"} <= names
+    result = json.loads((out / "result.json").read_text())
+    assert result["hepsym_version"]
+    assert result["settings"]["ensemble"] == 2
+    assert "relevance.png" in (out / "report.md").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+    assert "verdict" in capsys.readouterr().out
+
+
+def test_no_partial_report_after_a_failure(tmp_path, monkeypatch, capsys):
+    import hepsym.report
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hepsym.report, "_markdown", boom)
+    out = tmp_path / "report"
+    assert main(["analyze", str(EE), "--out", str(out), *QUICK]) == 130
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_toy_circle_predicts_one(capsys):
+    assert main(["analyze", "--dataset", "circle", "--json", "--ensemble", "2", "--epochs", "2",
+                 "--no-progress"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["predicted_dim"] == 1
+    assert d["embedding_dim"] == 2
+
+
+@pytest.mark.parametrize(
+    "path", sorted((DATA / "external").iterdir()), ids=lambda p: p.name
+)
+def test_every_external_file_analyzes_or_says_why(path, capsys):
+    code = main(["analyze", str(path), "--epochs", "2", "--ensemble", "2", "--no-progress",
+                 "--json"])
+    err = capsys.readouterr().err
+    if code == 0:
+        return
+    assert code == 2
+    assert err.startswith("hepsym: error: ")
+    assert str(path) in err
+
+
+def test_selection_error_is_a_hepsym_error():
+    with pytest.raises(HepsymError, match="no event has all of 'tau- tau\\+'"):
+        analyze(EE, select="tau- tau+", ensemble=1, epochs=1)
