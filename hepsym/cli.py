@@ -296,7 +296,7 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("what", choices=("paper",), help="what to reproduce")
     p.add_argument("--fast", action="store_true",
-                   help="2000 events, 5 VAEs, 10 epochs (a few minutes)")
+                   help="5 VAEs per dataset instead of 15 (about a minute)")
     p.add_argument("--data", default="data", metavar="DIR",
                    help="folder with the shipped samples (generated if missing)")
     p.add_argument("--out", default=None, metavar="DIR", help="write reports and table.md here")

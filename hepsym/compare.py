@@ -131,20 +131,24 @@ def compare(
     elif k == emb:
         outcome = "embedding"
         text = (
-            f"The VAE ensemble uses {k} latent directions ({members} agree), not the {d} degrees "
-            f"of freedom left by the constraints, but exactly the {emb} coordinates needed to "
+            f"The VAE ensemble uses {k} latent directions ({members} agree), not the {d} "
+            f"degree{'s' if d != 1 else ''} of freedom left by the constraints, but exactly the "
+            f"{emb} coordinates needed to "
             f"embed the events' surface: it is a closed {d}-dimensional manifold (a "
             f"{'circle' if d == 1 else f'{d}-sphere'}-like surface) that no continuous one-to-one "
-            f"map flattens into {d} numbers, and the encoder is such a map. This is topology, not "
-            f"a failure of the constraints or of the network: the data have {d} degrees of "
-            f"freedom, which a continuous encoder represents with {emb} coordinates."
+            f"map flattens into {d} number{'s' if d != 1 else ''}, and the encoder is such a map. "
+            "This is topology, not "
+            f"a failure of the constraints or of the network: the data have {d} "
+            f"degree{'s' if d != 1 else ''} of freedom, which a continuous encoder represents "
+            f"with {emb} coordinates."
         )
     else:
         outcome = "mismatch"
         text = (
             f"The VAE ensemble uses {k} latent direction{'s' if k != 1 else ''} ({members} agree), "
             "while the "
-            f"constraints leave {d} degrees of freedom (embedding dimension {emb})."
+            f"constraints leave {d} degree{'s' if d != 1 else ''} of freedom (embedding dimension "
+            f"{emb})."
         )
         if k > emb:
             reasons.extend(
