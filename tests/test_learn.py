@@ -20,8 +20,8 @@ from hepsym.learn import (
 )
 from hepsym.vae import VAEConfig
 
-# Enough optimizer steps (~640) for the unused latents to collapse onto the prior.
-SMALL = VAEConfig(epochs=20, batch_size=64)
+# ~1250 optimizer steps (the paper set-up has ~1600) let unused latents collapse onto the prior.
+SMALL = VAEConfig(epochs=40, batch_size=64)
 
 
 def _square(n: int, seed: int = 0) -> np.ndarray:
@@ -42,7 +42,7 @@ def _sphere(n: int, seed: int = 0) -> np.ndarray:
 def square_result():
     X = _square(2000)
     return X, learn(
-        X, ["x1", "x2"], ensemble=3, config=VAEConfig(epochs=20, batch_size=64, latent=4)
+        X, ["x1", "x2"], ensemble=3, config=VAEConfig(epochs=40, batch_size=64, latent=4)
     )
 
 
