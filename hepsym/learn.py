@@ -303,7 +303,7 @@ class LearnResult:
         self.model.save(path)
 
     def to_dict(self) -> dict[str, object]:
-        """The result as a JSON-serialisable dict."""
+        """The result as a JSON-serialisable dict (``None`` for a skipped geometric estimate)."""
         c = self.correlations
         return {
             "learned_dim": self.learned_dim,
@@ -314,8 +314,10 @@ class LearnResult:
             "relevance": self.relevance.tolist(),
             "kl_mean": self.kl_mean.tolist(),
             "kl_std": self.kl_std.tolist(),
-            "geometric_dim": self.geometric_dim,
-            "geometric_dim_err": self.geometric_dim_err,
+            "geometric_dim": None if math.isnan(self.geometric_dim) else self.geometric_dim,
+            "geometric_dim_err": None
+            if math.isnan(self.geometric_dim_err)
+            else self.geometric_dim_err,
             "geometric_method": "TwoNN (Facco et al. 2017)",
             "rule": RULE,
             "relevance_floor": RELEVANCE_FLOOR,

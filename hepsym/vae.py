@@ -348,7 +348,7 @@ def train_ensemble(
     bs, beta, act = config.batch_size, config.beta, config.activation
     if progress is None:
         progress = sys.stderr.isatty()
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))

@@ -81,6 +81,7 @@ def test_same_seed_reproduces_and_other_seed_differs():
     np.testing.assert_array_equal(a.relevance, b.relevance)
     assert not np.allclose(a.relevance, c.relevance)
     assert np.isnan(a.geometric_dim)
+    assert json.loads(json.dumps(a.to_dict(), allow_nan=False))["geometric_dim"] is None
 
 
 def test_save_load_reproduces_relevances(square_result, tmp_path):

@@ -114,3 +114,10 @@ def test_cuda_is_never_required(square):
     else:
         with pytest.raises(LearnError, match="CUDA is not available"):
             train_ensemble(square, FAST, [1], device="cuda")
+
+
+def test_progress_bar_counts_member_epochs(square, capsys):
+    train_ensemble(square, FAST, [1, 2], progress=True)
+    err = capsys.readouterr().err
+    assert "VAE ensemble" in err
+    assert "0/8" in err  # total = members x epochs
