@@ -5,10 +5,10 @@ Run: ``python benchmarks/bench_vae.py [--members 15] [--events 10000] [--threads
 Prints, in one run, the seconds for one VAE (10^4 events, 20 epochs, 8
 features, latent 8, default hidden layers), the batched ensemble's wall time,
 the same members trained one after another in a plain loop, the ratios, and the
-peak memory (process RSS and torch's largest CPU tensor allocations via
-tracemalloc-free RSS deltas). Target: the ensemble in at most 3x one member.
-On a shared machine timings are noisy: each measurement is the best of
-``--repeat`` runs.
+peak resident memory (``resource.getrusage``; torch allocates outside Python's
+heap, so tracemalloc would not see the tensors). Target: the ensemble in at
+most 3x one member. On a shared machine timings are noisy: each measurement is
+the best of ``--repeat`` runs.
 """
 
 from __future__ import annotations
