@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from hepsym.errors import HepsymError
 from hepsym.events import Beams
 from hepsym.features import FeatureMatrix, build_features
@@ -219,9 +221,12 @@ class AnalysisResult:
         """<z_j> of one ensemble member against every feature, most relevant latent first."""
         from hepsym.plotting import plot_latents_vs_features
 
-        mu, _ = self.learned.encode(self.features.X)
+        fm = self.features
+        cols = [fm.names.index(n) for n in self.learned.names]
+        labels = fm.latex or fm.names
+        mu, _ = self.learned.encode(fm.X[:, cols])
         return plot_latents_vs_features(
-            mu[member], self.features.X, self.features.latex or self.features.names,
+            mu[member], fm.X[:, cols], [labels[c] for c in cols],
             latent_order=self.learned.order[member], fig=fig,
         )
 
@@ -293,8 +298,15 @@ def analyze(
             f"only {fm.n_events} events: VAE batch size lowered to {config.batch_size}; "
             "expect a noisy learned dimension"
         )
+    # A constant feature is a constraint x_k = c (already in the table); the VAE gets the rest.
+    spread = fm.X.std(axis=0)
+    keep = spread > 1e-12 * np.maximum(np.abs(fm.X).max(axis=0), 1.0)
+    if not keep.all():
+        dropped = [n for n, k in zip(fm.names, keep) if not k]
+        notes.append(f"constant features left out of the VAE (they are constraints): {dropped}")
+    X_learn, names_learn = fm.X[:, keep], tuple(n for n, k in zip(fm.names, keep) if k)
     try:
-        l_result = learn(fm.X, fm.names, ensemble=ensemble, config=config, seed=seed,
+        l_result = learn(X_learn, names_learn, ensemble=ensemble, config=config, seed=seed,
                          progress=progress, extra=_physics_combinations(fm))
     except HepsymError as err:
         if fm.source and fm.source not in str(err):

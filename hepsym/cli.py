@@ -110,10 +110,16 @@ def _add_learn_options(p: argparse.ArgumentParser) -> None:
                    help="progress bar (default: on a terminal)")
 
 
+#: the paper's latent size for its 2-feature toys (sec. 4.1)
+TOY_LATENT = 4
+
+
 def _vae_config(args: argparse.Namespace):
     from hepsym.vae import VAEConfig
 
     kw = {}
+    if getattr(args, "dataset", None) and args.latent is None:
+        kw["latent"] = TOY_LATENT
     if args.epochs is not None:
         kw["epochs"] = args.epochs
     if args.latent is not None:
@@ -230,7 +236,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result = analyze(
         source, select=args.select, features=args.features, sqrt_s=args.sqrt_s,
         collider=args.collider, max_events=args.max_events, tree=args.tree,
-        ensemble=args.ensemble, epochs=args.epochs, latent=args.latent, seed=args.seed,
+        ensemble=args.ensemble, epochs=args.epochs,
+        latent=TOY_LATENT if args.dataset and args.latent is None else args.latent, seed=args.seed,
         progress=args.progress, constraints=_constraint_options(args),
     )
     if not args.json:

@@ -64,8 +64,8 @@ def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
     figures["Mean latent <z_j> of VAE 1 against every feature"] = "latents_vs_features.png"
 
     fm = result.features
-    if fm.n_features == 2:
-        mu, _ = result.learned.encode(fm.X)
+    if fm.n_features == 2 and len(result.learned.names) == 2:
+        mu, _ = result.learned.encode(fm.X[:, [fm.names.index(n) for n in result.learned.names]])
         top = int(result.learned.order[0][0])
         ax = plot_latent_plane(fm.X, mu[0][:, top], names=fm.latex or fm.names)
         _save(ax.figure, folder, "latent_plane")

@@ -114,3 +114,11 @@ def test_every_external_file_analyzes_or_says_why(path, capsys):
 def test_selection_error_is_a_hepsym_error():
     with pytest.raises(HepsymError, match="no event has all of 'tau- tau\\+'"):
         analyze(EE, select="tau- tau+", ensemble=1, epochs=1)
+
+
+def test_constant_features_are_constraints_not_vae_inputs():
+    r = analyze(EE, features="p4", max_events=1500, ensemble=2, epochs=2, progress=False)
+    assert r.constraints.predicted_dim == 2
+    assert "E_mu_minus" not in r.learned.names  # E = sqrt(s)/2 in every event
+    assert any("constant features" in n for n in r.notes)
+    assert len(r.plot_latents().axes) == 6 * 6
