@@ -70,13 +70,17 @@ def main() -> None:
             big = rotated_copies(fm, n)
             t = best_of(lambda big=big: analyze_constraints(big), 3 if n <= 100_000 else 1)
             res = analyze_constraints(big)
-            line = (f"  {n:>9,} events: analyze_constraints {t:.3f} s "
-                    f"({n / t / 1e6:.2f} M events/s); rank {res.rank}, predicted "
-                    f"{res.predicted_dim}, embedding {res.embedding_dim}")
+            line = (
+                f"  {n:>9,} events: analyze_constraints {t:.3f} s "
+                f"({n / t / 1e6:.2f} M events/s); rank {res.rank}, predicted "
+                f"{res.predicted_dim}, embedding {res.embedding_dim}"
+            )
             if n == fm.n_events:
                 total = t_prep + t
-                line += (f"; whole chain {total:.2f} s = {total / BUDGET_S:.2f} of the "
-                         f"{BUDGET_S:g} s budget")
+                line += (
+                    f"; whole chain {total:.2f} s = {total / BUDGET_S:.2f} of the "
+                    f"{BUDGET_S:g} s budget"
+                )
             print(line)
 
 

@@ -98,8 +98,9 @@ def prepare(
     if select_query is None:
         select_query, why = default_query(events)
         notes.append(f"selection: {why}")
-    selection = select(events, select_query, final_state=final_state, pt_min=pt_min,
-                       eta_max=eta_max)
+    selection = select(
+        events, select_query, final_state=final_state, pt_min=pt_min, eta_max=eta_max
+    )
     if selection.n_dropped:
         notes.append(
             f"{selection.n_dropped} of {selection.n_input} events dropped: "
@@ -114,8 +115,11 @@ def prepare(
         features = "p3" if events.beams.pointlike else "p4"
         notes.append(
             f"features: {features} ("
-            + ("3-momenta, as the paper does at a lepton collider)" if features == "p3"
-               else "4-momenta, as the paper does at a hadron collider)")
+            + (
+                "3-momenta, as the paper does at a lepton collider)"
+                if features == "p3"
+                else "4-momenta, as the paper does at a hadron collider)"
+            )
         )
     fm = build_features(selection, features)
     fm.check_finite()
@@ -188,18 +192,29 @@ class AnalysisResult:
         """The human summary: constraint table, the four dimensions, the verdict."""
         lr, c = self.learned, self.constraints
         dims = [
-            f"predicted dimension  {c.predicted_dim}  ({c.n_features} features - {c.rank} "
-            "independent constraints)",
+            (
+                f"predicted dimension  {c.predicted_dim}  ({c.n_features} features - {c.rank} "
+                "independent constraints)"
+            ),
             f"embedding dimension  {c.embedding_dim}  ({c.shape})",
-            f"learned dimension    {lr.learned_dim}  ({lr.agreement:.0%} of {lr.ensemble} VAEs agree; "
-            f"member counts {sorted(lr.member_dims)})",
+            (
+                f"learned dimension    {lr.learned_dim}  ({lr.agreement:.0%} of {lr.ensemble} VAEs "
+                f"agree; member counts {sorted(lr.member_dims)})"
+            ),
             f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
         ]
         rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
-        return "\n".join([
-            str(c), "", f"relevance by rank (ensemble mean): {rel}", "", *dims, "",
-            "verdict: " + self.verdict.text,
-        ])
+        return "\n".join(
+            [
+                str(c),
+                "",
+                f"relevance by rank (ensemble mean): {rel}",
+                "",
+                *dims,
+                "",
+                "verdict: " + self.verdict.text,
+            ]
+        )
 
     def __str__(self) -> str:
         return self.summary()
@@ -226,8 +241,11 @@ class AnalysisResult:
         labels = fm.latex or fm.names
         mu, _ = self.learned.encode(fm.X[:, cols])
         return plot_latents_vs_features(
-            mu[member], fm.X[:, cols], [labels[c] for c in cols],
-            latent_order=self.learned.order[member], fig=fig,
+            mu[member],
+            fm.X[:, cols],
+            [labels[c] for c in cols],
+            latent_order=self.learned.order[member],
+            fig=fig,
         )
 
     def write(self, out_dir: str | os.PathLike[str]) -> Path:
@@ -278,15 +296,20 @@ def analyze(
     if isinstance(source, FeatureMatrix):
         prepared = Prepared(source, ())
     else:
-        prepared = prepare(source, select_query=select, features=features, sqrt_s=sqrt_s,
-                           collider=collider, max_events=max_events, tree=tree)
+        prepared = prepare(
+            source,
+            select_query=select,
+            features=features,
+            sqrt_s=sqrt_s,
+            collider=collider,
+            max_events=max_events,
+            tree=tree,
+        )
     fm = prepared.features
     fm.check_finite()
     c_opts = dict(constraints or {})
     c_result = analyze_constraints(fm, seed=seed, **c_opts)
-    candidates, _ = find_constraints(
-        fm, **{k: v for k, v in c_opts.items() if k in _FIND_OPTIONS}
-    )
+    candidates, _ = find_constraints(fm, **{k: v for k, v in c_opts.items() if k in _FIND_OPTIONS})
     values = {c.name: c.evaluate(fm.X) for c in candidates}
     kw = {k: v for k, v in (("epochs", epochs), ("latent", latent)) if v is not None}
     config = VAEConfig(**kw)
@@ -302,12 +325,19 @@ def analyze(
     spread = fm.X.std(axis=0)
     keep = spread > 1e-12 * np.maximum(np.abs(fm.X).max(axis=0), 1.0)
     if not keep.all():
-        dropped = [n for n, k in zip(fm.names, keep) if not k]
+        dropped = [n for n, k in zip(fm.names, keep, strict=True) if not k]
         notes.append(f"constant features left out of the VAE (they are constraints): {dropped}")
-    X_learn, names_learn = fm.X[:, keep], tuple(n for n, k in zip(fm.names, keep) if k)
+    X_learn, names_learn = fm.X[:, keep], tuple(n for n, k in zip(fm.names, keep, strict=True) if k)
     try:
-        l_result = learn(X_learn, names_learn, ensemble=ensemble, config=config, seed=seed,
-                         progress=progress, extra=_physics_combinations(fm))
+        l_result = learn(
+            X_learn,
+            names_learn,
+            ensemble=ensemble,
+            config=config,
+            seed=seed,
+            progress=progress,
+            extra=_physics_combinations(fm),
+        )
     except HepsymError as err:
         if fm.source and fm.source not in str(err):
             msg = f"{fm.source}: {err}"
@@ -315,15 +345,25 @@ def analyze(
         raise
     approximate = tuple(
         f"{r.name} ({r.formula}; measured width {r.measured_width:.3g}, stated {r.width:.3g})"
-        if r.width is not None and r.measured_width is not None else f"{r.name} ({r.formula})"
-        for r in c_result.rows if r.counted and r.status == "approximate"
+        if r.width is not None and r.measured_width is not None
+        else f"{r.name} ({r.formula})"
+        for r in c_result.rows
+        if r.counted and r.status == "approximate"
     )
-    verdict = compare(c_result, l_result, approximate=approximate, epochs=config.epochs,
-                      n_events=fm.n_events)
+    verdict = compare(
+        c_result, l_result, approximate=approximate, epochs=config.epochs, n_events=fm.n_events
+    )
     settings = {
-        "select": fm.metadata.get("select"), "features": fm.kind, "sqrt_s": sqrt_s,
-        "collider": collider, "max_events": max_events, "tree": tree, "ensemble": ensemble,
-        "seed": seed, "vae": config.to_dict(), "constraints": sorted(c_opts),
+        "select": fm.metadata.get("select"),
+        "features": fm.kind,
+        "sqrt_s": sqrt_s,
+        "collider": collider,
+        "max_events": max_events,
+        "tree": tree,
+        "ensemble": ensemble,
+        "seed": seed,
+        "vae": config.to_dict(),
+        "constraints": sorted(c_opts),
     }
     return AnalysisResult(fm, c_result, l_result, verdict, tuple(notes), settings, values)
 
@@ -342,5 +382,7 @@ def _physics_combinations(fm: FeatureMatrix) -> dict[str, Any]:
     out = {}
     for comp, col in a.columns.items():
         if comp in b.columns:
-            out[f"{comp}({a.label})-{comp}({b.label})"] = fm.column(col) - fm.column(b.columns[comp])
+            out[f"{comp}({a.label})-{comp}({b.label})"] = fm.column(col) - fm.column(
+                b.columns[comp]
+            )
     return out

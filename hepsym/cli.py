@@ -27,16 +27,35 @@ def _add_input(p: argparse.ArgumentParser, *, file_required: bool = True) -> Non
         p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
     else:
         p.add_argument("file", nargs="?", help="LHE or ROOT file (or use --dataset)")
-    p.add_argument("--select", default=None, metavar="QUERY",
-                   help="particles to study, e.g. 'mu+ mu-', 'l+ l-', '13 -13' "
-                   "(default: chosen from the file, and said)")
-    p.add_argument("--features", choices=("p3", "p4", "ptetaphim"), default=None,
-                   help="feature set (default: p3 at lepton colliders, p4 otherwise)")
-    p.add_argument("--sqrt-s", type=float, default=None, metavar="GEV",
-                   help="centre-of-mass energy (needed for ROOT files, overrides LHE <init>)")
-    p.add_argument("--collider", choices=("ee", "pp"), default=None,
-                   help="beam type when the file does not say (default with --sqrt-s: ee)")
-    p.add_argument("--max-events", type=int, default=None, metavar="N", help="read at most N events")
+    p.add_argument(
+        "--select",
+        default=None,
+        metavar="QUERY",
+        help="particles to study, e.g. 'mu+ mu-', 'l+ l-', '13 -13' "
+        "(default: chosen from the file, and said)",
+    )
+    p.add_argument(
+        "--features",
+        choices=("p3", "p4", "ptetaphim"),
+        default=None,
+        help="feature set (default: p3 at lepton colliders, p4 otherwise)",
+    )
+    p.add_argument(
+        "--sqrt-s",
+        type=float,
+        default=None,
+        metavar="GEV",
+        help="centre-of-mass energy (needed for ROOT files, overrides LHE <init>)",
+    )
+    p.add_argument(
+        "--collider",
+        choices=("ee", "pp"),
+        default=None,
+        help="beam type when the file does not say (default with --sqrt-s: ee)",
+    )
+    p.add_argument(
+        "--max-events", type=int, default=None, metavar="N", help="read at most N events"
+    )
     p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
@@ -100,14 +119,28 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_learn_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ensemble", type=int, default=15, metavar="N",
-                   help="number of VAEs in the ensemble (default 15)")
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        default=15,
+        metavar="N",
+        help="number of VAEs in the ensemble (default 15)",
+    )
     p.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default 20)")
-    p.add_argument("--latent", type=int, default=None, metavar="N",
-                   help="latent dimension (default: number of features)")
+    p.add_argument(
+        "--latent",
+        type=int,
+        default=None,
+        metavar="N",
+        help="latent dimension (default: number of features)",
+    )
     p.add_argument("--seed", type=int, default=0, help="ensemble seed (default 0)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar (default: on a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: on a terminal)",
+    )
 
 
 #: the paper's latent size for its 2-feature toys (sec. 4.1)
@@ -132,8 +165,14 @@ def _cmd_learn(args: argparse.Namespace) -> int:
 
     fm, notes = _features_for(args)
     _print_notes(notes)
-    result = learn(fm.X, fm.names, ensemble=args.ensemble, config=_vae_config(args),
-                   seed=args.seed, progress=args.progress)
+    result = learn(
+        fm.X,
+        fm.names,
+        ensemble=args.ensemble,
+        config=_vae_config(args),
+        seed=args.seed,
+        progress=args.progress,
+    )
     print(json.dumps(result.to_dict(), indent=2) if args.json else result)
     return 0
 
@@ -150,8 +189,12 @@ def _add_learn(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input(p, file_required=False)
-    p.add_argument("--dataset", choices=("circle", "square"), default=None,
-                   help="a toy dataset of the paper instead of a file")
+    p.add_argument(
+        "--dataset",
+        choices=("circle", "square"),
+        default=None,
+        help="a toy dataset of the paper instead of a file",
+    )
     _add_learn_options(p)
     p.set_defaults(func=_cmd_learn)
 
@@ -168,13 +211,27 @@ def _constraint_options(args: argparse.Namespace) -> dict:
 
 
 def _add_constraint_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--constraint", action="append", default=[], metavar="EXPR",
-                   help="a constraint of your own over feature names, e.g. "
-                   "'x1**2 + x2**2 = 100' (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], metavar="NAME",
-                   help="drop a candidate by name (m_Z) or kind (resonance) (repeatable)")
-    p.add_argument("--resonance", nargs="+", default=None, metavar="NAME",
-                   help="resonances to test (Z W H t), or 'none' (default: from the content)")
+    p.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="a constraint of your own over feature names, e.g. 'x1**2 + x2**2 = 100' (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="drop a candidate by name (m_Z) or kind (resonance) (repeatable)",
+    )
+    p.add_argument(
+        "--resonance",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="resonances to test (Z W H t), or 'none' (default: from the content)",
+    )
 
 
 def _toy_features(name: str, seed: int):
@@ -219,8 +276,12 @@ def _add_constraints(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input(p, file_required=False)
-    p.add_argument("--dataset", choices=("circle", "square"), default=None,
-                   help="a toy dataset of the paper instead of a file")
+    p.add_argument(
+        "--dataset",
+        choices=("circle", "square"),
+        default=None,
+        help="a toy dataset of the paper instead of a file",
+    )
     _add_constraint_options(p)
     p.set_defaults(func=_cmd_constraints)
 
@@ -234,11 +295,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     else:
         source = args.file
     result = analyze(
-        source, select=args.select, features=args.features, sqrt_s=args.sqrt_s,
-        collider=args.collider, max_events=args.max_events, tree=args.tree,
-        ensemble=args.ensemble, epochs=args.epochs,
-        latent=TOY_LATENT if args.dataset and args.latent is None else args.latent, seed=args.seed,
-        progress=args.progress, constraints=_constraint_options(args),
+        source,
+        select=args.select,
+        features=args.features,
+        sqrt_s=args.sqrt_s,
+        collider=args.collider,
+        max_events=args.max_events,
+        tree=args.tree,
+        ensemble=args.ensemble,
+        epochs=args.epochs,
+        latent=TOY_LATENT if args.dataset and args.latent is None else args.latent,
+        seed=args.seed,
+        progress=args.progress,
+        constraints=_constraint_options(args),
     )
     if not args.json:
         _print_notes(result.notes)
@@ -264,12 +333,20 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input(p, file_required=False)
-    p.add_argument("--dataset", choices=("circle", "square"), default=None,
-                   help="a toy dataset of the paper instead of a file")
+    p.add_argument(
+        "--dataset",
+        choices=("circle", "square"),
+        default=None,
+        help="a toy dataset of the paper instead of a file",
+    )
     _add_learn_options(p)
     _add_constraint_options(p)
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="write result.json, report.md and figures (PNG, PDF) here")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="write result.json, report.md and figures (PNG, PDF) here",
+    )
     p.set_defaults(func=_cmd_analyze)
 
 
@@ -277,8 +354,13 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from hepsym.reproduce import format_table, reproduce_paper
 
     rows = reproduce_paper(
-        fast=args.fast, data_dir=args.data, out_dir=args.out, ensemble=args.ensemble,
-        epochs=args.epochs, seed=args.seed, progress=args.progress,
+        fast=args.fast,
+        data_dir=args.data,
+        out_dir=args.out,
+        ensemble=args.ensemble,
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=args.progress,
         log=lambda line: print(f"hepsym: {line}", file=sys.stderr),
     )
     if args.json:
@@ -302,10 +384,15 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("what", choices=("paper",), help="what to reproduce")
-    p.add_argument("--fast", action="store_true",
-                   help="5 VAEs per dataset instead of 15 (about a minute)")
-    p.add_argument("--data", default="data", metavar="DIR",
-                   help="folder with the shipped samples (generated if missing)")
+    p.add_argument(
+        "--fast", action="store_true", help="5 VAEs per dataset instead of 15 (about a minute)"
+    )
+    p.add_argument(
+        "--data",
+        default="data",
+        metavar="DIR",
+        help="folder with the shipped samples (generated if missing)",
+    )
     p.add_argument("--out", default=None, metavar="DIR", help="write reports and table.md here")
     p.add_argument("--ensemble", type=int, default=None, metavar="N")
     p.add_argument("--epochs", type=int, default=None, metavar="N")

@@ -109,7 +109,11 @@ def compare(
             resolve the spread of such a constraint as one more direction.
         epochs, n_events: the training settings, quoted in the reasons of a mismatch.
     """
-    d, emb, k = int(constraints.predicted_dim), int(constraints.embedding_dim), int(learned.learned_dim)
+    d, emb, k = (
+        int(constraints.predicted_dim),
+        int(constraints.embedding_dim),
+        int(learned.learned_dim),
+    )
     agree = float(learned.agreement)
     geo, geo_err = float(learned.geometric_dim), float(learned.geometric_dim_err)
     geo_match = _geometric_reading(geo, geo_err, d, emb)
@@ -153,7 +157,8 @@ def compare(
         if k > emb:
             reasons.extend(
                 f"the approximate constraint {a} has a finite width, which a VAE can resolve as "
-                "one more direction" for a in approximate
+                "one more direction"
+                for a in approximate
             )
             reasons.append(
                 "the decoder may need extra latents to reconstruct a curved surface well within "

@@ -100,7 +100,7 @@ class Beams:
     def _pz(self) -> tuple[float, float]:
         assert self.energies is not None
         out = []
-        for pid, energy in zip(self.ids or (0, 0), self.energies):
+        for pid, energy in zip(self.ids or (0, 0), self.energies, strict=True):
             mass = pdg_mass(pid) if pid else 0.0
             mass = 0.0 if math.isnan(mass) else mass
             out.append(math.sqrt(max(energy * energy - mass * mass, 0.0)))
@@ -208,7 +208,11 @@ class Events:
     def content(self, status: int | None = None) -> dict[int, int]:
         """Number of particles of each PDG id (optionally of one status), most common first."""
         parts = self.particles
-        pid = ak.flatten(parts.pid) if status is None else ak.flatten(parts.pid[parts.status == status])
+        pid = (
+            ak.flatten(parts.pid)
+            if status is None
+            else ak.flatten(parts.pid[parts.status == status])
+        )
         ids, counts = np.unique(ak.to_numpy(pid), return_counts=True)
         order = np.argsort(-counts, kind="stable")
         return {int(ids[i]): int(counts[i]) for i in order}

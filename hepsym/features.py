@@ -30,11 +30,23 @@ __all__ = ("KINDS", "FeatureMatrix", "ParticleInfo", "build_features")
 KINDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "p3": (("px", "p_x", "GeV"), ("py", "p_y", "GeV"), ("pz", "p_z", "GeV")),
     "p4": (("E", "E", "GeV"), ("px", "p_x", "GeV"), ("py", "p_y", "GeV"), ("pz", "p_z", "GeV")),
-    "ptetaphim": (("pt", "p_T", "GeV"), ("eta", "\\eta", ""), ("phi", "\\phi", "rad"),
-                  ("m", "m", "GeV")),
+    "ptetaphim": (
+        ("pt", "p_T", "GeV"),
+        ("eta", "\\eta", ""),
+        ("phi", "\\phi", "rad"),
+        ("m", "m", "GeV"),
+    ),
 }
-_VECTOR_ATTR = {"E": "E", "px": "px", "py": "py", "pz": "pz", "pt": "pt", "eta": "eta",
-                "phi": "phi", "m": "mass"}
+_VECTOR_ATTR = {
+    "E": "E",
+    "px": "px",
+    "py": "py",
+    "pz": "pz",
+    "pt": "pt",
+    "eta": "eta",
+    "phi": "phi",
+    "m": "mass",
+}
 
 
 @dataclass(frozen=True)
@@ -100,11 +112,20 @@ class FeatureMatrix:
         """Wrap any 2-D array (events x features) as custom features ``x1, x2, ...``."""
         arr = np.asarray(X, dtype=np.float64)
         if arr.ndim != 2:
-            msg = f"{source}: features must be a 2-D array (events x features), got shape {arr.shape}"
+            msg = (
+                f"{source}: features must be a 2-D array (events x features), got shape {arr.shape}"
+            )
             raise FeatureError(msg)
-        names = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(arr.shape[1]))
-        return cls(X=arr, names=names, latex=tuple(f"${n}$" for n in names), source=source,
-                   n_input=len(arr))
+        names = (
+            tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(arr.shape[1]))
+        )
+        return cls(
+            X=arr,
+            names=names,
+            latex=tuple(f"${n}$" for n in names),
+            source=source,
+            n_input=len(arr),
+        )
 
     @property
     def n_events(self) -> int:
@@ -131,7 +152,9 @@ class FeatureMatrix:
         bad = ~np.isfinite(self.X)
         if bad.any():
             per_col = bad.sum(axis=0)
-            cols = ", ".join(f"{n} ({c} events)" for n, c in zip(self.names, per_col) if c)
+            cols = ", ".join(
+                f"{n} ({c} events)" for n, c in zip(self.names, per_col, strict=True) if c
+            )
             msg = f"{self.source}: non-finite values (NaN or inf) in features {cols}"
             raise FeatureError(msg)
 
@@ -171,12 +194,14 @@ def build_features(selection: Selection, kind: str = "p4") -> FeatureMatrix:
         msg = f"unknown feature kind {kind!r}; choose one of {', '.join(KINDS)}"
         raise FeatureError(msg)
     cols, names, latex, infos = [], [], [], []
-    for i, (slot, label) in enumerate(zip(selection.slots, selection.labels)):
+    for i, (slot, label) in enumerate(zip(selection.slots, selection.labels, strict=True)):
         part = selection.slot(i)
         pids = tuple(int(p) for p in np.unique(ak.to_numpy(part.pid)))
         mapping = {}
         for comp, tex, unit in KINDS[kind]:
-            cols.append(np.asarray(ak.to_numpy(getattr(part, _VECTOR_ATTR[comp])), dtype=np.float64))
+            cols.append(
+                np.asarray(ak.to_numpy(getattr(part, _VECTOR_ATTR[comp])), dtype=np.float64)
+            )
             name = f"{comp}_{label}"
             names.append(name)
             mapping[comp] = name

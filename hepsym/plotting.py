@@ -83,7 +83,9 @@ def plot_relevance(
         if value is not None:
             ax.axvline(value + 0.5, color=colour, ls=ls, label=f"{name} dimension = {value}")
     if learned is not None:
-        ax.axvline(learned + 0.5, color="black", ls="-.", lw=1, label=f"learned dimension = {learned}")
+        ax.axvline(
+            learned + 0.5, color="black", ls="-.", lw=1, label=f"learned dimension = {learned}"
+        )
     ax.set_ylim(floor / 2, None)
     ax.legend(fontsize="small")
     return ax
@@ -197,11 +199,21 @@ def plot_residual(
     mplhep.histplot(h, ax=ax, label="events", histtype="fill", alpha=0.6)
     ax.axvline(expected, color="tab:red", ls="--", label=f"expected {expected:.6g}")
     if tolerance:
-        ax.axvspan(expected - tolerance, expected + tolerance, color="tab:red", alpha=0.1,
-                   label=f"tolerance $\\pm${tolerance:.3g}")
+        ax.axvspan(
+            expected - tolerance,
+            expected + tolerance,
+            color="tab:red",
+            alpha=0.1,
+            label=f"tolerance $\\pm${tolerance:.3g}",
+        )
     if width:
-        ax.axvspan(expected - width / 2, expected + width / 2, color="tab:orange", alpha=0.2,
-                   label=f"width $\\Gamma$ = {width:.3g}")
+        ax.axvspan(
+            expected - width / 2,
+            expected + width / 2,
+            color="tab:orange",
+            alpha=0.2,
+            label=f"width $\\Gamma$ = {width:.3g}",
+        )
     ax.set_xlabel(label)
     ax.set_ylabel("events / bin")
     ax.legend(fontsize="small")

@@ -35,10 +35,22 @@ class _Dataset:
 PAPER = (
     _Dataset("square", "uniform square, (x1, x2)", 2, 4),
     _Dataset("circle", "circle x1^2 + x2^2 = R^2", 1, 4),
-    _Dataset("ee-mumu", "e+e- -> mu+mu-, 80 GeV, p3 (6)", 3, None, "ee_mumu_80GeV.lhe.gz",
-             ("ee-mumu", {"sqrt_s": 80.0, "seed": 1})),
-    _Dataset("pp-zmumu", "pp -> Z -> mu+mu-, 13 TeV, p4 (8)", 3, None, "pp_zmumu_13TeV.lhe.gz",
-             ("pp-zmumu", {"sqrt_s": 13000.0, "mass_window": (60.0, 120.0), "seed": 1})),
+    _Dataset(
+        "ee-mumu",
+        "e+e- -> mu+mu-, 80 GeV, p3 (6)",
+        3,
+        None,
+        "ee_mumu_80GeV.lhe.gz",
+        ("ee-mumu", {"sqrt_s": 80.0, "seed": 1}),
+    ),
+    _Dataset(
+        "pp-zmumu",
+        "pp -> Z -> mu+mu-, 13 TeV, p4 (8)",
+        3,
+        None,
+        "pp_zmumu_13TeV.lhe.gz",
+        ("pp-zmumu", {"sqrt_s": 13000.0, "mass_window": (60.0, 120.0), "seed": 1}),
+    ),
 )
 
 
@@ -69,8 +81,10 @@ class ReproduceRow:
 def format_table(rows: list[ReproduceRow]) -> str:
     """A Markdown table of the comparison."""
     lines = [
-        "| dataset | paper's VAE count | predicted | embedding | learned (agreement) | "
-        "geometric (TwoNN) | learned matches |",
+        (
+            "| dataset | paper's VAE count | predicted | embedding | learned (agreement) | "
+            "geometric (TwoNN) | learned matches |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -136,8 +150,15 @@ def reproduce_paper(
             else:
                 source = _sample(ds, data, Path(work))
                 max_events = n_events
-            result = analyze(source, max_events=max_events, ensemble=ensemble, epochs=epochs,
-                             latent=ds.latent, seed=seed, progress=progress)
+            result = analyze(
+                source,
+                max_events=max_events,
+                ensemble=ensemble,
+                epochs=epochs,
+                latent=ds.latent,
+                seed=seed,
+                progress=progress,
+            )
             rows.append(ReproduceRow(ds.name, ds.title, ds.paper_count, result))
             if out_dir is not None:
                 result.write(Path(out_dir) / ds.name)

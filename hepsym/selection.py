@@ -249,9 +249,7 @@ def select(
             f" (final-state content by PDG id: {content or 'none'})"
         )
         raise SelectionError(msg)
-    particles = ak.to_regular(
-        ak.unflatten(flat[best_idx[kept].ravel()], len(slots)), axis=1
-    )
+    particles = ak.to_regular(ak.unflatten(flat[best_idx[kept].ravel()], len(slots)), axis=1)
     wanted = np.fromiter(
         {pid for s in slots for f in flavours for pid in s.ids_for_flavour(f)}, dtype=np.int64
     )
@@ -299,7 +297,9 @@ def default_query(events: Events, *, max_particles: int = 4) -> tuple[str, str]:
     flat = np.abs(ak.to_numpy(ak.flatten(final)))
     has_pair = np.zeros(len(parts), dtype=bool)
     for flavour in _LEPTON_FLAVOURS:
-        has_pair |= ak.to_numpy(ak.any(final == flavour, axis=1) & ak.any(final == -flavour, axis=1))
+        has_pair |= ak.to_numpy(
+            ak.any(final == flavour, axis=1) & ak.any(final == -flavour, axis=1)
+        )
     if has_pair.mean() >= 0.5:
         return "l+ l-", (
             f"{has_pair.mean():.0%} of events hold a same-flavour opposite-charge lepton pair: "

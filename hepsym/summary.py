@@ -77,7 +77,9 @@ class EventsSummary:
             lo, hi = self.multiplicity[status]
             lines.append(f"{status} particles ({lo}-{hi} per event):")
             for pid, n in ids.items():
-                lines.append(f"  {pid:>8d}  {_name(pid):<12s} {n:>9d}  ({n / self.n_events:.3g} per event)")
+                lines.append(
+                    f"  {pid:>8d}  {_name(pid):<12s} {n:>9d}  ({n / self.n_events:.3g} per event)"
+                )
         w = self.weights
         lines.append(
             f"weights     sum {w['sum']:.6g}, mean {w['mean']:.6g}, "
@@ -85,10 +87,12 @@ class EventsSummary:
         )
         gens = self.metadata.get("generators") or []
         if gens:
-            names = ", ".join(f"{g.get('name', '?')} {g.get('version') or ''}".strip() for g in gens)
+            names = ", ".join(
+                f"{g.get('name', '?')} {g.get('version') or ''}".strip() for g in gens
+            )
             lines.append(f"generator   {names}")
         for key in ("cross_section_pb", "tree"):
-            if key in self.metadata and self.metadata[key]:
+            if self.metadata.get(key):
                 lines.append(f"{key:<11s} {self.metadata[key]}")
         return "\n".join(lines)
 

@@ -49,8 +49,10 @@ def _write(path: Path, data: bytes) -> Path:
         (lambda d: d, "is a directory"),
         (lambda d: _write(d / "empty.lhe", b""), "file is empty"),
         (lambda d: _write(d / "x.txt", b"hello\n"), "not an LHE or ROOT file"),
-        (lambda d: _write(d / "cut.root", (EXTERNAL / "uproot-HZZ.root").read_bytes()[:100_000]),
-         "truncated"),
+        (
+            lambda d: _write(d / "cut.root", (EXTERNAL / "uproot-HZZ.root").read_bytes()[:100_000]),
+            "truncated",
+        ),
     ],
 )
 def test_bad_input_exit_2_one_line_no_traceback(tmp_path, make, message):

@@ -10,7 +10,9 @@ def _pred(d, emb):
 
 
 def _learned(k, agreement=1.0, geo=float("nan"), err=float("nan")):
-    return SimpleNamespace(learned_dim=k, agreement=agreement, geometric_dim=geo, geometric_dim_err=err)
+    return SimpleNamespace(
+        learned_dim=k, agreement=agreement, geometric_dim=geo, geometric_dim_err=err
+    )
 
 
 def test_learned_equals_predicted():
@@ -29,8 +31,13 @@ def test_sphere_is_explained_as_topology_not_failure():
 
 
 def test_mismatch_names_the_approximate_constraint_and_weak_agreement():
-    v = compare(_pred(3, 3), _learned(5, agreement=0.4), approximate=("m_mumu = m_Z",),
-                epochs=20, n_events=10000)
+    v = compare(
+        _pred(3, 3),
+        _learned(5, agreement=0.4),
+        approximate=("m_mumu = m_Z",),
+        epochs=20,
+        n_events=10000,
+    )
     assert v.outcome == "mismatch"
     assert any("m_mumu = m_Z" in r for r in v.reasons)
     assert any("40%" in r for r in v.reasons)

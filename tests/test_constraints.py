@@ -64,8 +64,12 @@ def _statuses(res: ConstraintResult) -> dict[str, str]:
 
 
 def _two_body(
-    masses: np.ndarray, rng: np.random.Generator, m: float = M_MU,
-    rapidity: np.ndarray | None = None, gen_mass: float | None = None, beams: Beams | None = None,
+    masses: np.ndarray,
+    rng: np.random.Generator,
+    m: float = M_MU,
+    rapidity: np.ndarray | None = None,
+    gen_mass: float | None = None,
+    beams: Beams | None = None,
 ) -> Events:
     """mu- mu+ from isotropic decays of systems of mass ``masses``, boosted along z."""
     n = len(masses)
@@ -89,13 +93,18 @@ def _two_body(
     if gen_mass is not None:
         fields["gen_mass"] = np.full(2 * n, gen_mass)
     parts = make_particles(fields, counts=np.full(n, 2))
-    return Events(parts, np.ones(n), beams or Beams.unknown(), source="<synthetic>",
-                  format="generated")
+    return Events(
+        parts, np.ones(n), beams or Beams.unknown(), source="<synthetic>", format="generated"
+    )
 
 
 def _drell_yan(n: int, masses: np.ndarray, rng: np.random.Generator) -> FeatureMatrix:
-    events = _two_body(masses, rng, rapidity=rng.normal(0, 1.5, n),
-                       beams=Beams(ids=(2212, 2212), energies=(6500.0, 6500.0)))
+    events = _two_body(
+        masses,
+        rng,
+        rapidity=rng.normal(0, 1.5, n),
+        beams=Beams(ids=(2212, 2212), energies=(6500.0, 6500.0)),
+    )
     return build_features(select(events, "mu- mu+"), "p4")
 
 
@@ -105,8 +114,9 @@ def _drell_yan(n: int, masses: np.ndarray, rng: np.random.Generator) -> FeatureM
 def test_circle_one_constraint_embedding_two() -> None:
     toy = circle(n=2000, seed=1)
     fm = FeatureMatrix.from_array(toy.X, toy.names)
-    res = analyze_constraints(fm, extra=[f"{toy.constraint} = {toy.constraint_value}"],
-                              sphere=False)
+    res = analyze_constraints(
+        fm, extra=[f"{toy.constraint} = {toy.constraint_value}"], sphere=False
+    )
     row = res.row("x1**2+x2**2")
     assert row.status == "exact"
     assert row.expected == pytest.approx(100.0)
@@ -132,8 +142,9 @@ def test_sphere_topology_from_constraint_structure() -> None:
     assert (res.rank, res.predicted_dim, res.embedding_dim, res.shape) == (2, 1, 2, "S^1")
     # a cylinder (circle x free interval) is no closed manifold: it embeds in d dimensions
     z = np.random.default_rng(2).uniform(0, 1, 1000)
-    res = analyze_constraints(FeatureMatrix.from_array(np.column_stack([xy, z])),
-                              extra=["x1**2 + x2**2 = 100"])
+    res = analyze_constraints(
+        FeatureMatrix.from_array(np.column_stack([xy, z])), extra=["x1**2 + x2**2 = 100"]
+    )
     assert res.status("sum_sq") == "violated"
     assert (res.predicted_dim, res.embedding_dim, res.shape) == (2, 2, "open")
     # points on the 2-sphere of radius 3
@@ -239,8 +250,9 @@ def test_asymmetric_beams_total_pz() -> None:
     e1, e2 = 50.0, 30.0
     sqrt_s = 2 * math.sqrt(e1 * e2)
     y = np.full(2000, 0.5 * math.log(e1 / e2))
-    ev = _two_body(np.full(2000, sqrt_s), rng, rapidity=y,
-                   beams=Beams(ids=(11, -11), energies=(e1, e2)))
+    ev = _two_body(
+        np.full(2000, sqrt_s), rng, rapidity=y, beams=Beams(ids=(11, -11), energies=(e1, e2))
+    )
     res = analyze_constraints(build_features(select(ev, "mu- mu+"), "p3"))
     assert res.row("sum_pz").expected == pytest.approx(e1 - e2)
     assert res.row("sum_E").expected == pytest.approx(e1 + e2)
@@ -301,8 +313,12 @@ def test_redundant_constraints_do_not_change_rank(pp_p4: ConstraintResult) -> No
     fm = _features(PP, "p4")
     extra = [
         {"g": "px_mu_minus + px_mu_plus", "expected": 0.0, "name": "dup_px", "scale": 100.0},
-        {"g": "2*(px_mu_minus + px_mu_plus) - 3*(py_mu_minus + py_mu_plus)", "expected": 0.0,
-         "name": "combo", "scale": 100.0},
+        {
+            "g": "2*(px_mu_minus + px_mu_plus) - 3*(py_mu_minus + py_mu_plus)",
+            "expected": 0.0,
+            "name": "combo",
+            "scale": 100.0,
+        },
     ]
     res = analyze_constraints(fm, extra=extra)
     assert res.status("dup_px") == res.status("combo") == "exact"
@@ -312,9 +328,14 @@ def test_redundant_constraints_do_not_change_rank(pp_p4: ConstraintResult) -> No
 
 def test_override_candidate_by_name() -> None:
     fm = _features(PP, "p4")
-    narrow = user_constraint("sqrt((E_mu_minus + E_mu_plus)**2 - (px_mu_minus + px_mu_plus)**2"
-                             " - (py_mu_minus + py_mu_plus)**2 - (pz_mu_minus + pz_mu_plus)**2)",
-                             fm.names, expected=91.1876, width=0.01, name="m_Z")
+    narrow = user_constraint(
+        "sqrt((E_mu_minus + E_mu_plus)**2 - (px_mu_minus + px_mu_plus)**2"
+        " - (py_mu_minus + py_mu_plus)**2 - (pz_mu_minus + pz_mu_plus)**2)",
+        fm.names,
+        expected=91.1876,
+        width=0.01,
+        name="m_Z",
+    )
     res = analyze_constraints(fm, extra=[narrow])
     assert res.row("m_Z").kind == "user"
     assert res.status("m_Z") == "violated"
@@ -358,8 +379,18 @@ def test_unknown_feature_named_with_the_list() -> None:
 
 @pytest.mark.parametrize(
     "expr",
-    ["x1 +* x2", "__import__('os').system('true')", "x1.real", "(lambda: 1)()", "x1 if x2 else 1",
-     "open('f')", "x1 = 1 = 2", "[x1]", "sqrt", "'a'"],
+    [
+        "x1 +* x2",
+        "__import__('os').system('true')",
+        "x1.real",
+        "(lambda: 1)()",
+        "x1 if x2 else 1",
+        "open('f')",
+        "x1 = 1 = 2",
+        "[x1]",
+        "sqrt",
+        "'a'",
+    ],
 )
 def test_malformed_or_unsafe_expression(expr: str) -> None:
     with pytest.raises(ConstraintError, match="expression"):

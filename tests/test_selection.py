@@ -14,8 +14,14 @@ def _events(pids_per_event, pts_per_event, status=None):
     pt = np.concatenate(pts_per_event).astype(float)
     st = np.ones(len(pid), dtype=np.int64) if status is None else np.concatenate(status)
     parts = make_particles(
-        {"px": pt, "py": np.zeros_like(pt), "pz": np.zeros_like(pt), "E": pt + 1.0,
-         "pid": pid, "status": st},
+        {
+            "px": pt,
+            "py": np.zeros_like(pt),
+            "pz": np.zeros_like(pt),
+            "E": pt + 1.0,
+            "pid": pid,
+            "status": st,
+        },
         counts=counts,
     )
     return Events(parts, np.arange(len(counts), dtype=float), source="synthetic.lhe")

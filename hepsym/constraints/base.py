@@ -275,7 +275,9 @@ def on_shell(fm: FeatureMatrix, kin: ParticleKinematics) -> Constraint:
     if math.isfinite(kin.pdg_mass) and not math.isclose(
         kin.mass, kin.pdg_mass, rel_tol=1e-3, abs_tol=1e-9
     ):
-        note = f"file mass {kin.mass:.6g} GeV differs from PDG {kin.pdg_mass:.6g} GeV; file mass used"
+        note = (
+            f"file mass {kin.mass:.6g} GeV differs from PDG {kin.pdg_mass:.6g} GeV; file mass used"
+        )
     acts: bool | None = None
     if fm.kind == "p3":
         acts = False

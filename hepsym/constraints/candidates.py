@@ -46,8 +46,18 @@ from hepsym.features import FeatureMatrix
 __all__ = ("RESONANCES", "ExtraSpec", "find_constraints", "resonance_properties")
 
 #: names accepted for the resonances, to PDG ids
-RESONANCES = {"Z": 23, "Z0": 23, "W": 24, "W+": 24, "W-": -24, "H": 25, "H0": 25, "h": 25,
-              "t": 6, "top": 6}
+RESONANCES = {
+    "Z": 23,
+    "Z0": 23,
+    "W": 24,
+    "W+": 24,
+    "W-": -24,
+    "H": 25,
+    "H0": 25,
+    "h": 25,
+    "t": 6,
+    "top": 6,
+}
 _CHARGED_LEPTONS = (11, 13, 15)
 _NEUTRINOS = (12, 14, 16)
 
@@ -65,7 +75,11 @@ def resonance_properties(name: str) -> tuple[str, float, float]:
     from particle.particle.particle import InvalidParticle, ParticleNotFound
 
     try:
-        p = Particle.from_pdgid(RESONANCES[name]) if name in RESONANCES else Particle.from_name(name)
+        p = (
+            Particle.from_pdgid(RESONANCES[name])
+            if name in RESONANCES
+            else Particle.from_name(name)
+        )
     except (ParticleNotFound, InvalidParticle, ValueError) as err:
         msg = f"unknown resonance {name!r}; use one of Z, W, H, top or a particle name"
         raise ConstraintError(msg) from err
@@ -143,8 +157,9 @@ def _resonances(
         if per_res[res] > 1:
             name += "(" + ",".join(labels[i] for i in members) + ")"
         out.append(
-            invariant_mass(fm, [kins[i] for i in members], mass, width or None, name=name,
-                           resonance=pdg_name)
+            invariant_mass(
+                fm, [kins[i] for i in members], mass, width or None, name=name, resonance=pdg_name
+            )
         )
     return out
 
@@ -159,8 +174,10 @@ def _conservation(
         e, px, py, pz = p4
         frame = "symmetric beams" if abs(pz) < 1e-9 * e else f"asymmetric beams, pz = {pz:g} GeV"
         note = f"initial state: {beams.describe()} ({frame})"
-        out = [momentum_sum(fm, kins, ax, v, note=note)
-               for ax, v in (("px", px), ("py", py), ("pz", pz))]
+        out = [
+            momentum_sum(fm, kins, ax, v, note=note)
+            for ax, v in (("px", px), ("py", py), ("pz", pz))
+        ]
         out.append(energy_sum(fm, kins, e, note=note))
         return out, notes
     if beams.hadronic:
@@ -252,18 +269,26 @@ def find_constraints(
         notes += n
         cands += [on_shell(fm, k) for k in kins]
         cands += _resonances(fm, kins, resonances)
-        notes += [f"{c.name}: {c.note}" for c in cands if c.kind == "on-shell" and c.note
-                  and "differs" in c.note]
+        notes += [
+            f"{c.name}: {c.note}"
+            for c in cands
+            if c.kind == "on-shell" and c.note and "differs" in c.note
+        ]
     elif fm.kind != "custom":
         notes.append(f"{fm.kind} features carry no particle layout: no kinematic candidates")
     cands += _constants(fm)
     if sphere if sphere is not None else (fm.kind == "custom" and fm.n_features >= 2):
         expr = " + ".join(f"{n}**2" for n in fm.names)
         if all(n.isidentifier() for n in fm.names):
-            cands.append(user_constraint(
-                expr, fm.names, name="sum_sq",
-                formula=f"{expr} = a constant (sphere about the origin, proposed for any "
-                        "custom features)"))
+            cands.append(
+                user_constraint(
+                    expr,
+                    fm.names,
+                    name="sum_sq",
+                    formula=f"{expr} = a constant (sphere about the origin, proposed for any "
+                    "custom features)",
+                )
+            )
     by_name = {c.name: c for c in cands}
     for spec in extra:
         c = _extra(spec, fm.names)

@@ -82,9 +82,7 @@ def rank(J: np.ndarray, col_scale: np.ndarray, rtol: float) -> RankResult:
     return RankResult(int(modal), count / n_s, ranks)
 
 
-def acts(
-    J: np.ndarray, col_scale: np.ndarray, scales: np.ndarray, zero_tol: float
-) -> np.ndarray:
+def acts(J: np.ndarray, col_scale: np.ndarray, scales: np.ndarray, zero_tol: float) -> np.ndarray:
     """Per constraint: does its gradient (in units of its natural scale) differ from zero?"""
     norms = np.linalg.norm(J * col_scale[None, None, :], axis=2)  # constraints x events
     with np.errstate(all="ignore"):
@@ -139,12 +137,20 @@ def topology(
     full_p4 = {"sum_px", "sum_py", "sum_pz", "sum_E"} <= names and kinds["momentum"] >= 3
     if full_p4 and fm.kind in ("p3", "p4", "ptetaphim") and d > 0:
         if n_particles == 2 and d == 2:
-            return Topology(3, "S^2", True,
-                            "two particles at fixed total momentum and energy: p1 lies on an "
-                            "ellipsoid (the sphere S^2), which needs d + 1 = 3 coordinates")
-        return Topology(d + 1, "closed", False,
-                        f"{n_particles} particles at fixed total four-momentum form a closed "
-                        f"manifold: it needs at least d + 1 = {d + 1} coordinates")
+            return Topology(
+                3,
+                "S^2",
+                True,
+                "two particles at fixed total momentum and energy: p1 lies on an "
+                "ellipsoid (the sphere S^2), which needs d + 1 = 3 coordinates",
+            )
+        return Topology(
+            d + 1,
+            "closed",
+            False,
+            f"{n_particles} particles at fixed total four-momentum form a closed "
+            f"manifold: it needs at least d + 1 = {d + 1} coordinates",
+        )
     for i, c in enumerate(holding):
         if not c.sphere or not expected[i] > 0:
             continue
@@ -154,8 +160,13 @@ def topology(
         k = len(free)
         cols = [fm.names.index(s) for s in free]
         if d == k - 1 and d > 0 and not _cuts(J_holding, i, cols):
-            return Topology(k, f"S^{k - 1}", True,
-                            f"{c.name}: a sum of {k} squares fixed to R^2 > 0 leaves the sphere "
-                            f"S^{k - 1}, which needs d + 1 = {k} coordinates")
-    return Topology(d, "open", True,
-                    "no closed manifold recognised (a free direction remains): embedding = d")
+            return Topology(
+                k,
+                f"S^{k - 1}",
+                True,
+                f"{c.name}: a sum of {k} squares fixed to R^2 > 0 leaves the sphere "
+                f"S^{k - 1}, which needs d + 1 = {k} coordinates",
+            )
+    return Topology(
+        d, "open", True, "no closed manifold recognised (a free direction remains): embedding = d"
+    )

@@ -127,9 +127,7 @@ def _check(node: ast.AST, text: str, names: Sequence[str]) -> None:
                 bad(f"constant {n.value!r} is not a number")
         elif isinstance(n, ast.Name):
             if n.id not in names and n.id not in _CONSTANTS and n.id not in FUNCTIONS:
-                msg = (
-                    f"expression {text!r}: no feature {n.id!r}; features are {', '.join(names)}"
-                )
+                msg = f"expression {text!r}: no feature {n.id!r}; features are {', '.join(names)}"
                 raise ConstraintError(msg)
         elif isinstance(n, ast.Call):
             if not isinstance(n.func, ast.Name) or n.func.id not in FUNCTIONS or n.keywords:
@@ -236,8 +234,8 @@ def user_constraint(
         sphere = expr.sum_of_squares() if (expected is None or expected > 0) else ()
         return Constraint(
             name=name or expr.text.replace(" ", ""),
-            formula=formula or (f"{expr.text} = " + ("a constant" if expected is None else
-                                                      f"{expected:.6g}")),
+            formula=formula
+            or (f"{expr.text} = " + ("a constant" if expected is None else f"{expected:.6g}")),
             kind="user",
             func=expr,
             expected=expected,
@@ -257,9 +255,11 @@ def user_constraint(
         params = list(inspect.signature(g).parameters.values())
     except (TypeError, ValueError):
         params = []
-    keyword = bool(params) and all(
-        p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params
-    ) and (len(params) > 1 or params[0].name in names)
+    keyword = (
+        bool(params)
+        and all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params)
+        and (len(params) > 1 or params[0].name in names)
+    )
     if keyword:
         used = tuple(p.name for p in params)
         missing = [u for u in used if u not in names]
@@ -280,8 +280,8 @@ def user_constraint(
 
     return Constraint(
         name=cname,
-        formula=formula or f"{cname}(features) = " + (
-            "a constant" if expected is None else f"{expected:.6g}"),
+        formula=formula
+        or f"{cname}(features) = " + ("a constant" if expected is None else f"{expected:.6g}"),
         kind="user",
         func=func,
         expected=None if expected is None else as_float(expected, f"expected of {cname!r}"),

@@ -116,8 +116,10 @@ class ConstraintResult:
             f"{'rel.spr':>8} {'vs shuf':>8} {'in tol':>7}  {'status':<11} counted"
         )
         lines = [
-            (f"constraints of {self.source or '<features>'}: {self.n_events} events, "
-             f"{self.n_features} features ({', '.join(self.feature_names)})"),
+            (
+                f"constraints of {self.source or '<features>'}: {self.n_events} events, "
+                f"{self.n_features} features ({', '.join(self.feature_names)})"
+            ),
             f"beams: {self.beams}" if self.beams else "",
             "",
             head,
@@ -125,8 +127,11 @@ class ConstraintResult:
         ]
         for r in self.rows:
             ratio = r.spread_ratio if r.spread_ratio is not None else r.terms_ratio
-            counted = "yes" if r.counted else ("no (does not act)" if not r.acts_on_features
-                                               and r.holds else "no")
+            counted = (
+                "yes"
+                if r.counted
+                else ("no (does not act)" if not r.acts_on_features and r.holds else "no")
+            )
             lines.append(
                 f"{r.name:<24} {r.kind:<19} {r.expected:>11.5g} {r.mean:>11.5g} {r.std:>10.3g} "
                 f"{r.rel_spread:>8.1e} {_fmt(ratio):>8} {r.fraction_within:>7.1%}  "
@@ -136,8 +141,10 @@ class ConstraintResult:
         for r in self.rows:
             line = f"  {r.name}: {r.formula}"
             if r.width is not None:
-                line += (f"; PDG width {r.width:.4g} GeV, measured width (IQR) "
-                         f"{_fmt(r.measured_width)} GeV")
+                line += (
+                    f"; PDG width {r.width:.4g} GeV, measured width (IQR) "
+                    f"{_fmt(r.measured_width)} GeV"
+                )
             if r.note:
                 line += f"; {r.note}"
             lines.append(line)
@@ -145,11 +152,15 @@ class ConstraintResult:
         emb = f"{self.embedding_dim}" + ("" if self.embedding_exact else " (at least)")
         lines += [
             "",
-            (f"exact: |g - c| <= {t.rel_tol:g} x scale in >= {t.exact_fraction:.0%} of events; "
-             f"approximate: within {t.n_widths:g} widths in >= {t.approx_fraction:.0%} and "
-             f"spread ratio <= {t.max_spread_ratio:g}"),
-            (f"independent constraints (Jacobian rank, rtol {self.rank_rtol:g}): {self.rank}, "
-             f"stable in {self.rank_stability:.0%} of {self.n_sampled} sampled events"),
+            (
+                f"exact: |g - c| <= {t.rel_tol:g} x scale in >= {t.exact_fraction:.0%} of events; "
+                f"approximate: within {t.n_widths:g} widths in >= {t.approx_fraction:.0%} and "
+                f"spread ratio <= {t.max_spread_ratio:g}"
+            ),
+            (
+                f"independent constraints (Jacobian rank, rtol {self.rank_rtol:g}): {self.rank}, "
+                f"stable in {self.rank_stability:.0%} of {self.n_sampled} sampled events"
+            ),
             f"predicted dimension: {self.n_features} - {self.rank} = {self.predicted_dim}",
             f"embedding dimension: {emb} ({self.shape}: {self.shape_reason})",
         ]
@@ -216,8 +227,13 @@ def analyze_constraints(
         raise ConstraintError(msg)
     th = thresholds or Thresholds()
     cands, notes = find_constraints(
-        fm, extra=extra, exclude=exclude, sqrt_s=sqrt_s, beams=beams,
-        resonances=resonances, sphere=sphere,
+        fm,
+        extra=extra,
+        exclude=exclude,
+        sqrt_s=sqrt_s,
+        beams=beams,
+        resonances=resonances,
+        sphere=sphere,
     )
     X = fm.X
     rng = np.random.default_rng(seed)
@@ -230,17 +246,27 @@ def analyze_constraints(
     col_scale = np.sqrt(np.mean(X * X, axis=0))
     col_scale = np.where(col_scale > 0, col_scale, 1.0)
     J = jacobian(cands, Xs, col_scale, rel_step)
-    scales = np.stack([
-        c.natural_scale(Xs, evaluate(c, Xs), r.expected) for c, r in zip(cands, rows, strict=True)
-    ]) if cands else np.empty((0, len(Xs)))
+    scales = (
+        np.stack(
+            [
+                c.natural_scale(Xs, evaluate(c, Xs), r.expected)
+                for c, r in zip(cands, rows, strict=True)
+            ]
+        )
+        if cands
+        else np.empty((0, len(Xs)))
+    )
     acting = acts(J, col_scale, scales, zero_tol) if cands else np.zeros(0, bool)
     for i, c in enumerate(cands):
         a = bool(acting[i]) and c.acts_on_features is not False
         note = rows[i].note
         if not a and c.acts_on_features is None:
-            note = (note + "; " if note else "") + "its gradient is zero: does not act on these features"
-        rows[i] = dataclasses.replace(rows[i], acts_on_features=a, counted=a and rows[i].holds,
-                                      note=note)
+            note = (
+                note + "; " if note else ""
+            ) + "its gradient is zero: does not act on these features"
+        rows[i] = dataclasses.replace(
+            rows[i], acts_on_features=a, counted=a and rows[i].holds, note=note
+        )
     idx = [i for i, r in enumerate(rows) if r.counted]
     rr = rank(J[idx], col_scale, rank_rtol)
     d = fm.n_features - rr.rank
