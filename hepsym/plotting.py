@@ -77,7 +77,7 @@ def plot_relevance(
     ax.set_yscale("log")
     ax.set_xticks(rank)
     ax.set_xlabel("latent rank (by decreasing relevance)")
-    ax.set_ylabel(r"relevance  std$\langle z_j\rangle$ / mean $\sigma_j$")
+    ax.set_ylabel(r"relevance  std$\langle z_j\rangle$ / mean $\sigma_j$", fontsize="medium")
     marks = ((predicted, "predicted", "tab:red", "--"), (embedding, "embedding", "tab:green", ":"))
     for value, name, colour, ls in marks:
         if value is not None:
@@ -150,8 +150,12 @@ def plot_latent_plane(
     pick = slice(0, min(max_points, len(X)))
     sc = ax.scatter(X[pick, 0], X[pick, 1], c=np.asarray(latent)[pick], s=4, cmap="viridis")
     ax.figure.colorbar(sc, ax=ax, label=r"$\langle z_1\rangle$")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_aspect("equal", adjustable="datalim")
     return ax
 

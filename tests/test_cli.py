@@ -68,7 +68,7 @@ def test_bad_input_exit_2_one_line_no_traceback(tmp_path, make, message):
 
 
 def test_every_command_has_help_with_an_example():
-    for command in ("info", "generate", "learn"):
+    for command in ("info", "generate", "constraints", "learn", "analyze", "reproduce"):
         proc = run_cli(command, "--help")
         assert proc.returncode == 0
         assert "example" in proc.stdout
