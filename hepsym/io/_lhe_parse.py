@@ -22,30 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hepsym.io._lhe_format import HEADER_COLUMNS, INT_COLUMNS, PARTICLE_COLUMNS
+
 __all__ = ("HEADER_COLUMNS", "PARTICLE_COLUMNS", "EventBlock", "EventFormatError", "parse_block")
 
-#: Columns of the event header line, in file order.
-HEADER_COLUMNS = ("nparticles", "process_id", "weight", "scale", "aqed", "aqcd")
-#: Columns of a particle line, in file order.
-PARTICLE_COLUMNS = (
-    "pid",
-    "status",
-    "mother1",
-    "mother2",
-    "color1",
-    "color2",
-    "px",
-    "py",
-    "pz",
-    "E",
-    "gen_mass",
-    "lifetime",
-    "spin",
-)
 _N_HEADER = len(HEADER_COLUMNS)
 _N_PARTICLE = len(PARTICLE_COLUMNS)
-#: Particle columns that hold integers (pid, status, mothers, colours).
-_N_INT = 6
+_N_INT = len(INT_COLUMNS)
 
 # "<event>" or "<event attr=...>", but not "<eventgroup>".
 _EVENT_OPEN = re.compile(rb"<event(?=[\s>/])[^>]*>")

@@ -24,7 +24,8 @@ import numpy as np
 
 from hepsym.errors import InputFileError
 from hepsym.events import Beams, Events, make_particles, pdg_charge
-from hepsym.io._lhe_parse import PARTICLE_COLUMNS, EventBlock, EventFormatError, parse_block
+from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
+from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
 
 __all__ = ("read_lhe",)
 
@@ -32,7 +33,6 @@ __all__ = ("read_lhe",)
 BLOCK_SIZE = 16 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_INT_COLUMNS = frozenset(("pid", "status", "mother1", "mother2", "color1", "color2"))
 _INIT = re.compile(rb"<init(?:\s[^>]*)?>(.*?)</init\s*>", re.DOTALL)
 _INIT_END = re.compile(rb"</init\s*>")
 _EVENT_TAG = re.compile(rb"<event[\s>/]")
@@ -309,10 +309,10 @@ def _particles(parsed: list[EventBlock]) -> Any:
     table = np.concatenate([b.particles for b in parsed] or [np.empty((0, len(PARTICLE_COLUMNS)))])
     counts = np.concatenate([b.counts for b in parsed] or [np.empty(0, dtype=np.int64)])
     columns: dict[str, np.ndarray] = {}
-    for order in (("px", "py", "pz", "E"), PARTICLE_COLUMNS):
+    for order in (MOMENTUM_COLUMNS, PARTICLE_COLUMNS):
         for name in order:
             if name not in columns:
                 col = table[:, PARTICLE_COLUMNS.index(name)]
-                columns[name] = col.astype(np.int64) if name in _INT_COLUMNS else col.copy()
+                columns[name] = col.astype(np.int64) if name in INT_COLUMNS else col.copy()
     columns["charge"] = pdg_charge(columns["pid"])
     return make_particles(columns, counts)

@@ -20,6 +20,7 @@ import numpy as np
 import pylhe
 
 from hepsym.errors import GeneratorError
+from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS
 
 __all__ = ("LHE_FORMAT", "write_lhe")
 
@@ -39,19 +40,8 @@ LHE_FORMAT = pylhe.LHEXMLFormat(
     procinfo="{xSection: .16e} {error: .16e} {unitWeight: .16e} {procId: 5d}",
 )
 
-_PARTICLE_COLUMNS = (
-    "pid",
-    "status",
-    "mother1",
-    "mother2",
-    "color1",
-    "color2",
-    "px",
-    "py",
-    "pz",
-    "E",
-    "mass",
-)
+#: The columns written, from ``particles``: PUP5 is ``mass`` there.
+_PARTICLE_COLUMNS = (*INT_COLUMNS, *MOMENTUM_COLUMNS, "mass")
 _EVENT_COLUMNS = ("weight", "scale", "aqed", "aqcd", "process_id")
 
 
@@ -59,8 +49,7 @@ def _events(
     particles: Mapping[str, np.ndarray], counts: np.ndarray, info: Mapping[str, np.ndarray]
 ) -> list[pylhe.LHEEvent]:
     cols = {k: np.asarray(particles[k]).tolist() for k in _PARTICLE_COLUMNS}
-    ints = ("pid", "status", "mother1", "mother2", "color1", "color2")
-    for k in ints:
+    for k in INT_COLUMNS:
         cols[k] = [int(v) for v in cols[k]]
     rows = list(
         zip(*(cols[k] for k in _PARTICLE_COLUMNS), strict=True)  # one tuple per particle
