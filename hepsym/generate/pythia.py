@@ -1,0 +1,207 @@
+"""The event loop: run Pythia 8 and collect its events as a :class:`GeneratedSample`."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hepsym.errors import GeneratorError
+from hepsym.generate.processes import check_inputs, pythia_settings
+from hepsym.generate.sample import GeneratedSample
+
+__all__ = ("generate",)
+
+_MB_TO_PB = 1.0e9
+_MAX_FAILURES = 1000
+_PROGRESS_DELAY_S = 2.0
+_PROGRESS_CHUNK = 100
+
+
+def _import_pythia() -> Any:
+    try:
+        import pythia8mc as pythia8
+    except ImportError as err:
+        msg = (
+            "event generation needs Pythia 8 (the pythia8mc package), which is not "
+            'installed: pip install "hepsym[generate]"'
+        )
+        raise GeneratorError(msg) from err
+    return pythia8
+
+
+def _hard_process(process: Any, cols: list[list[Any]]) -> int:
+    """Append the hard process (entries 3..) of Pythia's ``process`` record to ``cols``."""
+    size = process.size()
+    for j in range(3, size):
+        q = process[j]
+        status = q.status()
+        lhe_status = 1 if status > 0 else (-1 if status == -21 else 2)
+        m1, m2 = q.mother1(), q.mother2()
+        # Pythia's entries 1 and 2 are the beams, which LHE leaves out: shift by 2.
+        mothers = (m1 - 2 if m1 >= 3 else 0, m2 - 2 if m2 >= 3 else 0)
+        row = (
+            q.id(),
+            lhe_status,
+            *mothers,
+            q.col(),
+            q.acol(),
+            q.px(),
+            q.py(),
+            q.pz(),
+            q.e(),
+            q.m(),
+        )
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+    return size - 3
+
+
+def _full_event(event: Any, cols: list[list[Any]]) -> int:
+    """Append beams, the last gamma*/Z copy and all final-state particles of ``event``."""
+    rows = []
+    for j in (1, 2):
+        q = event[j]
+        rows.append((q.id(), -1, 0, 0, 0, 0, q.px(), q.py(), q.pz(), q.e(), q.m()))
+    for j in range(event.size()):
+        if event[j].id() == 23:
+            q = event[event[j].iBotCopyId()]
+            rows.append((23, 2, 1, 2, 0, 0, q.px(), q.py(), q.pz(), q.e(), q.m()))
+            break
+    for j in range(event.size()):
+        q = event[j]
+        if q.isFinal():
+            rows.append((q.id(), 1, 1, 2, q.col(), q.acol(), q.px(), q.py(), q.pz(), q.e(), q.m()))
+    for row in rows:
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+    return len(rows)
+
+
+def generate(
+    process: str,
+    n_events: int = 10_000,
+    *,
+    sqrt_s: float | None = None,
+    seed: int = 1,
+    mass_window: tuple[float, float] | None = None,
+    settings: Iterable[str] = (),
+    output: str | Path | None = None,
+    progress: bool | None = None,
+) -> GeneratedSample:
+    """Generate events with Pythia 8 and optionally write them as an LHE file.
+
+    Args:
+        process: ``"ee-mumu"`` or ``"pp-zmumu"`` (see :data:`~hepsym.generate.PROCESSES`).
+        n_events: number of events to generate.
+        sqrt_s: centre-of-mass energy in GeV (default: 80 for ``ee-mumu``, 13000 for
+            ``pp-zmumu``).
+        seed: Pythia random seed, 1..900000000; the same seed gives the same events.
+        mass_window: dimuon mass window (low, high) in GeV, Pythia's
+            ``PhaseSpace:mHatMin/mHatMax``. Default: (60, 120) for ``pp-zmumu``; none
+            for ``ee-mumu``, where sqrt(s) fixes the mass (a window must contain it).
+        settings: further Pythia settings, applied last, e.g.
+            ``["PartonLevel:all = on", "BeamRemnants:primordialKT = off"]`` for showers.
+            With parton level on, the full event record is kept (see
+            :class:`GeneratedSample`).
+        output: LHE file to write (``.lhe`` or ``.lhe.gz``), or ``None``.
+        progress: show a progress bar; ``None``: only on a terminal, once the run
+            has lasted two seconds.
+
+    Returns:
+        The events and their provenance; ``path`` is set when ``output`` was given.
+
+    Raises:
+        GeneratorError: unknown process, bad number of events, seed, energy or mass
+            window, a setting Pythia rejects, pythia8mc missing, or Pythia failing.
+    """
+    spec, energy, window, extra = check_inputs(
+        process, n_events, sqrt_s, seed, mass_window, settings
+    )
+    pythia8 = _import_pythia()
+    all_settings = pythia_settings(spec, energy, window, seed, extra)
+    pythia = pythia8.Pythia("", False)
+    for s in all_settings:
+        if not pythia.readString(s):
+            msg = f"{process}: Pythia rejected the setting {s!r}"
+            raise GeneratorError(msg)
+    if not pythia.init():
+        msg = f"{process}: Pythia failed to initialise with settings {list(all_settings)}"
+        raise GeneratorError(msg)
+    full = bool(pythia.flag("PartonLevel:all"))
+
+    from tqdm import tqdm
+
+    # progress=None: only on a terminal (disable=None) and only once a run lasts.
+    bar = tqdm(
+        total=n_events,
+        desc=f"pythia {process}",
+        unit="ev",
+        disable=None if progress is None else not progress,
+        delay=0.0 if progress else _PROGRESS_DELAY_S,
+        file=sys.stderr,
+        leave=False,
+    )
+    cols: list[list[Any]] = [[] for _ in range(11)]
+    counts = np.empty(n_events, dtype=np.int64)
+    info_cols = np.empty((5, n_events), dtype=np.float64)
+    failures = 0
+    start = time.perf_counter()
+    with bar:
+        i = 0
+        while i < n_events:
+            if not pythia.next():
+                failures += 1
+                if failures > _MAX_FAILURES:
+                    msg = f"{process}: Pythia failed {failures} times after {i} events"
+                    raise GeneratorError(msg)
+                continue
+            counts[i] = (
+                _full_event(pythia.event, cols) if full else _hard_process(pythia.process, cols)
+            )
+            # infoPython() returns a copy: take a fresh one per event.
+            info = pythia.infoPython()
+            info_cols[:, i] = (
+                info.weight(),
+                info.QFac(),
+                info.alphaEM(),
+                info.alphaS(),
+                info.code(),
+            )
+            i += 1
+            if i % _PROGRESS_CHUNK == 0:
+                bar.update(_PROGRESS_CHUNK)
+        bar.update(n_events - bar.n)
+    seconds = time.perf_counter() - start
+    names = ("pid", "status", "mother1", "mother2", "color1", "color2")
+    particles = {k: np.asarray(c, dtype=np.int64) for k, c in zip(names, cols[:6], strict=True)}
+    for k, c in zip(("px", "py", "pz", "E", "mass"), cols[6:], strict=True):
+        particles[k] = np.asarray(c, dtype=np.float64)
+    event_info = {k: info_cols[j] for j, k in enumerate(("weight", "scale", "aqed", "aqcd"))}
+    event_info["process_id"] = info_cols[4].astype(np.int64)
+    info = pythia.infoPython()
+    sample = GeneratedSample(
+        process=process,
+        sqrt_s=energy,
+        beam_ids=spec.beam_ids,
+        seed=int(seed),
+        mass_window=window,
+        settings=all_settings,
+        record="event" if full else "process",
+        particles=particles,
+        counts=counts,
+        event_info=event_info,
+        cross_section_pb=info.sigmaGen() * _MB_TO_PB,
+        cross_section_error_pb=info.sigmaErr() * _MB_TO_PB,
+        n_tried=int(info.nTried()),
+        pythia_version=f"{pythia.parm('Pythia:versionNumber'):.3f}",
+        seconds=seconds,
+    )
+    if output is None:
+        return sample
+    return dataclasses.replace(sample, path=sample.write_lhe(output))
