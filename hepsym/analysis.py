@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hepsym.compare import Verdict
     from hepsym.constraints import ConstraintResult
     from hepsym.learn import LearnResult
+    from hepsym.vae import VAEConfig
 
 __all__ = ("AnalysisResult", "Prepared", "analyze", "beams_from_options", "prepare")
 
@@ -267,8 +268,11 @@ def analyze(
     ensemble: int = 15,
     epochs: int | None = None,
     latent: int | None = None,
+    vae: VAEConfig | None = None,
     seed: int = 0,
     progress: bool | None = None,
+    device: str = "cpu",
+    threads: int | None = None,
     constraints: dict[str, Any] | None = None,
 ) -> AnalysisResult:
     """From an event file (or a feature matrix) to constraints, a VAE count and a verdict.
@@ -278,9 +282,11 @@ def analyze(
             non-collider data, e.g. ``FeatureMatrix.from_array(X)``).
         select, features, sqrt_s, collider, max_events, tree: see :func:`prepare`.
         ensemble: number of VAEs.
-        epochs, latent: VAE settings (defaults of :class:`~hepsym.vae.VAEConfig`).
+        epochs, latent: shortcuts for the same fields of ``vae``.
+        vae: all VAE settings (default :class:`~hepsym.vae.VAEConfig()`).
         seed: seeds the ensemble and the constraint sampling.
         progress: progress bar (default: on a terminal).
+        device, threads: where and with how many torch threads to train.
         constraints: extra keyword arguments for
             :func:`~hepsym.constraints.analyze_constraints` (``extra``, ``exclude``,
             ``resonances``...).
@@ -312,7 +318,7 @@ def analyze(
     candidates, _ = find_constraints(fm, **{k: v for k, v in c_opts.items() if k in _FIND_OPTIONS})
     values = {c.name: c.evaluate(fm.X) for c in candidates}
     kw = {k: v for k, v in (("epochs", epochs), ("latent", latent)) if v is not None}
-    config = VAEConfig(**kw)
+    config = dataclasses.replace(vae or VAEConfig(), **kw)
     notes = list(prepared.notes)
     if fm.n_events < 2 * config.batch_size and fm.n_events >= 2 * MIN_BATCH:
         # small files (tens to hundreds of events) still train: smaller batches, said aloud
@@ -336,6 +342,8 @@ def analyze(
             config=config,
             seed=seed,
             progress=progress,
+            device=device,
+            threads=threads,
             extra=_physics_combinations(fm),
         )
     except HepsymError as err:

@@ -1,0 +1,245 @@
+"""The ``hepsym`` subcommands: each an ``add_*`` that declares it and a ``cmd_*`` that runs it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from hepsym.cli.options import (
+    add_constraint_options,
+    add_input,
+    add_learn_options,
+    constraint_options,
+    features_for,
+    print_notes,
+    subcommand,
+    toy_features,
+    vae_config,
+)
+
+__all__ = ("COMMANDS",)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from hepsym.io import read
+    from hepsym.summary import summarize
+
+    summary = summarize(read(args.file, max_events=args.max_events, tree=args.tree))
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    return 0
+
+
+def add_info(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "info",
+        "what an event file holds: format, events, beams, particles, weights",
+        "Print what an event file holds: format, number of events, the beams (initial state) "
+        "if known, the particle content and a weight summary.",
+        "hepsym info data/external/pylhe-testfile-powheg-box-v2-Z.lhe",
+    )
+    p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
+    p.add_argument("--max-events", type=int, default=None, help="read at most N events")
+    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=cmd_info)
+
+
+def add_generate(sub: argparse._SubParsersAction) -> None:
+    from hepsym import generate
+
+    p = subcommand(
+        sub,
+        "generate",
+        "generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE",
+        "Generate the paper's collider samples with Pythia 8 (hard process only by default) "
+        "and write them as LHE. Needs: pip install 'hepsym[generate]'.",
+        "hepsym generate ee-mumu --events 10000 --sqrt-s 80 -o ee.lhe.gz",
+    )
+    generate.add_arguments(p)
+
+
+def cmd_constraints(args: argparse.Namespace) -> int:
+    from hepsym.constraints import analyze_constraints
+
+    fm, notes = features_for(args)
+    print_notes(notes)
+    result = analyze_constraints(fm, **constraint_options(args))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    return 0
+
+
+def add_constraints(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "constraints",
+        "find and verify the kinematic constraints; predict the dimension",
+        "Propose the constraints the events could obey (momentum and energy conservation, "
+        "on-shell masses, resonance masses, constant features, your own), verify each on the "
+        "data (exact / approximate / violated), count the independent ones (Jacobian rank) and "
+        "print the predicted and embedding dimensions.",
+        "hepsym constraints data/ee_mumu_80GeV.lhe.gz",
+        "hepsym constraints data/pp_zmumu_13TeV.lhe.gz --features p4 --json",
+        "hepsym constraints --dataset circle",
+    )
+    add_input(p)
+    add_constraint_options(p)
+    p.set_defaults(func=cmd_constraints)
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from hepsym.learn import learn
+
+    fm, notes = features_for(args)
+    print_notes(notes)
+    result = learn(
+        fm.X,
+        fm.names,
+        ensemble=args.ensemble,
+        config=vae_config(args),
+        seed=args.seed,
+        progress=args.progress,
+        device=args.device,
+        threads=args.threads,
+    )
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    return 0
+
+
+def add_learn(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "learn",
+        "train a VAE ensemble and count the relevant latents",
+        "Train an ensemble of VAEs on the features of an event file (or a toy dataset), "
+        "measure each latent's relevance (paper eq. 4.3) and report the learned dimension with "
+        "the fraction of members that agree, and a TwoNN estimate.",
+        "hepsym learn data/ee_mumu_80GeV.lhe.gz --ensemble 5",
+        "hepsym learn --dataset circle --json",
+    )
+    add_input(p)
+    add_learn_options(p)
+    p.set_defaults(func=cmd_learn)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from hepsym.analysis import analyze
+
+    if args.dataset:
+        source, notes = toy_features(args.dataset, args.seed)
+        print_notes(notes)
+    else:
+        source = args.file
+    result = analyze(
+        source,
+        select=args.select,
+        features=args.features,
+        sqrt_s=args.sqrt_s,
+        collider=args.collider,
+        max_events=args.max_events,
+        tree=args.tree,
+        ensemble=args.ensemble,
+        vae=vae_config(args),
+        seed=args.seed,
+        progress=args.progress,
+        device=args.device,
+        threads=args.threads,
+        constraints=constraint_options(args),
+    )
+    if not args.json:
+        print_notes(result.notes)
+    if args.out:
+        out = result.write(args.out)
+        if not args.json:
+            print(f"hepsym: report written to {out}/report.md", file=sys.stderr)
+    print(result.to_json() if args.json else result.summary())
+    return 0
+
+
+def add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "analyze",
+        "constraints, VAE ensemble and verdict for an event file",
+        "Read the events, select particles, find and verify the constraints, predict the "
+        "dimension, train a VAE ensemble, and compare: the learned count against the predicted "
+        "(manifold) and embedding dimensions and a TwoNN estimate, with the verdict in words. "
+        "--out DIR writes result.json, report.md and the figures.",
+        "hepsym analyze data/ee_mumu_80GeV.lhe.gz",
+        "hepsym analyze data/pp_zmumu_13TeV.lhe.gz --ensemble 15 --out pp-report",
+        "hepsym analyze events.root --select 'mu+ mu-' --sqrt-s 13000 --collider pp --json",
+    )
+    add_input(p)
+    add_learn_options(p)
+    add_constraint_options(p)
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="write result.json, report.md and figures (PNG, PDF) here",
+    )
+    p.set_defaults(func=cmd_analyze)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from hepsym.reproduce import format_table, reproduce_paper
+
+    rows = reproduce_paper(
+        fast=args.fast,
+        data_dir=args.data,
+        out_dir=args.out,
+        ensemble=args.ensemble,
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=args.progress,
+        log=lambda line: print(f"hepsym: {line}", file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        print(format_table(rows))
+        for r in rows:
+            print(f"\n{r.title}: {r.result.verdict.text}")
+    return 0
+
+
+def add_reproduce(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "reproduce",
+        "run the paper's four datasets and compare the counts",
+        "Run the paper's square, circle, e+e- -> mu+mu- and pp -> Z -> mu+mu- studies with one "
+        "set of settings and print: dataset, the paper's count, hepsym's predicted and "
+        "embedding dimensions, the learned count with agreement, and TwoNN.",
+        "hepsym reproduce paper --fast",
+        "hepsym reproduce paper --out paper-reproduction",
+    )
+    p.add_argument("what", choices=("paper",), help="what to reproduce")
+    p.add_argument(
+        "--fast", action="store_true", help="5 VAEs per dataset instead of 15 (about a minute)"
+    )
+    p.add_argument(
+        "--data",
+        default="data",
+        metavar="DIR",
+        help="folder with the shipped samples (generated if missing)",
+    )
+    p.add_argument("--out", default=None, metavar="DIR", help="write reports and table.md here")
+    p.add_argument("--ensemble", type=int, default=None, metavar="N")
+    p.add_argument("--epochs", type=int, default=None, metavar="N")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    p.set_defaults(func=cmd_reproduce)
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    add_info,
+    add_generate,
+    add_constraints,
+    add_learn,
+    add_analyze,
+    add_reproduce,
+)

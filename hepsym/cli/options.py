@@ -1,0 +1,198 @@
+"""Options and helpers shared by the ``hepsym`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hepsym.errors import HepsymError
+
+#: the paper's latent size for its 2-feature toys (sec. 4.1)
+TOY_LATENT = 4
+
+
+def subcommand(
+    sub: argparse._SubParsersAction, name: str, summary: str, description: str, *examples: str
+) -> argparse.ArgumentParser:
+    """Declare a subcommand whose ``--help`` ends with its examples."""
+    label = "example" if len(examples) == 1 else "examples"
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"{label}:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
+    """The event file (or a toy dataset), the selection, the features and the beams."""
+    if dataset:
+        p.add_argument("file", nargs="?", help="LHE or ROOT file (or use --dataset)")
+        p.add_argument(
+            "--dataset",
+            choices=("circle", "square"),
+            default=None,
+            help="a toy dataset of the paper instead of a file",
+        )
+    else:
+        p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
+    p.add_argument(
+        "--select",
+        default=None,
+        metavar="QUERY",
+        help="particles to study, e.g. 'mu+ mu-', 'l+ l-', '13 -13' "
+        "(default: chosen from the file, and said)",
+    )
+    p.add_argument(
+        "--features",
+        choices=("p3", "p4", "ptetaphim"),
+        default=None,
+        help="feature set (default: p3 at lepton colliders, p4 otherwise)",
+    )
+    p.add_argument(
+        "--sqrt-s",
+        type=float,
+        default=None,
+        metavar="GEV",
+        help="centre-of-mass energy (needed for ROOT files, overrides LHE <init>)",
+    )
+    p.add_argument(
+        "--collider",
+        choices=("ee", "pp"),
+        default=None,
+        help="beam type when the file does not say (default with --sqrt-s: ee)",
+    )
+    p.add_argument(
+        "--max-events", type=int, default=None, metavar="N", help="read at most N events"
+    )
+    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def add_learn_options(p: argparse.ArgumentParser) -> None:
+    """The VAE ensemble's settings."""
+    p.add_argument(
+        "--ensemble", type=int, default=15, metavar="N", help="number of VAEs (default 15)"
+    )
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default 20)")
+    p.add_argument(
+        "--latent",
+        type=int,
+        default=None,
+        metavar="N",
+        help="latent dimension (default: number of features; 4 for the toy datasets)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="hidden layer widths of the encoder, mirrored in the decoder (default 32 32)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="ensemble seed (default 0)")
+    p.add_argument(
+        "--device", default="cpu", help="torch device, e.g. cuda (default cpu; never required)"
+    )
+    p.add_argument(
+        "--threads", type=int, default=None, metavar="N", help="torch threads (default 1)"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: on a terminal)",
+    )
+
+
+def vae_config(args: argparse.Namespace) -> Any:
+    """The :class:`~hepsym.vae.VAEConfig` the options ask for."""
+    from hepsym.vae import VAEConfig
+
+    kw: dict[str, Any] = {}
+    if args.dataset and args.latent is None:
+        kw["latent"] = TOY_LATENT
+    if args.latent is not None:
+        kw["latent"] = args.latent
+    if args.epochs is not None:
+        kw["epochs"] = args.epochs
+    if args.hidden is not None:
+        kw["hidden"] = tuple(args.hidden)
+    return VAEConfig(**kw)
+
+
+def add_constraint_options(p: argparse.ArgumentParser) -> None:
+    """The user's own constraints, exclusions and resonances."""
+    p.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="a constraint of your own over feature names, e.g. 'x1**2 + x2**2 = 100' (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="drop a candidate by name (m_Z) or kind (resonance) (repeatable)",
+    )
+    p.add_argument(
+        "--resonance",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="resonances to test (Z W H t), or 'none' (default: from the content)",
+    )
+
+
+def constraint_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for :func:`~hepsym.constraints.analyze_constraints`."""
+    opts: dict[str, Any] = {}
+    if args.constraint:
+        opts["extra"] = list(args.constraint)
+    if args.exclude:
+        opts["exclude"] = list(args.exclude)
+    if args.resonance is not None:
+        opts["resonances"] = [] if args.resonance == ["none"] else list(args.resonance)
+    return opts
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    """What hepsym chose by itself, on stderr so that ``--json`` output stays clean."""
+    for note in notes:
+        print(f"hepsym: {note}", file=sys.stderr)
+
+
+def toy_features(name: str, seed: int) -> tuple[Any, list[str]]:
+    """A toy dataset of the paper as a feature matrix, and a note saying which."""
+    from hepsym.datasets import load_toy
+    from hepsym.features import FeatureMatrix
+
+    toy = load_toy(name, seed=seed)
+    fm = FeatureMatrix.from_array(toy.X, toy.names, source=f"toy {name}")
+    return fm, [f"dataset: {toy!r}"]
+
+
+def features_for(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The feature matrix of ``--dataset`` or of the event file, with the notes."""
+    if args.dataset:
+        return toy_features(args.dataset, getattr(args, "seed", 0))
+    if not args.file:
+        msg = f"{args.command} needs an event FILE or --dataset circle|square"
+        raise HepsymError(msg)
+    from hepsym.analysis import prepare
+
+    prepared = prepare(
+        args.file,
+        select_query=args.select,
+        features=args.features,
+        sqrt_s=args.sqrt_s,
+        collider=args.collider,
+        max_events=args.max_events,
+        tree=args.tree,
+    )
+    return prepared.features, list(prepared.notes)
