@@ -205,11 +205,13 @@ class AnalysisResult:
             f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
         ]
         rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
+        corr = lr.correlations.table(ranks=max(lr.learned_dim, 1) + 1)
         return "\n".join(
             [
                 str(c),
                 "",
                 f"relevance by rank (ensemble mean): {rel}",
+                corr,
                 "",
                 *dims,
                 "",

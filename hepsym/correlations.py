@@ -81,15 +81,16 @@ class Correlations:
         return np.abs(getattr(self, kind)).mean(axis=0)
 
     def table(self, kind: str = "pearson", ranks: int | None = None) -> str:
-        """A text table of :meth:`mean_abs`, one row per relevance rank."""
+        """A text table of :meth:`mean_abs`: one row per column, one column per relevance rank."""
         mat = self.mean_abs(kind)[:ranks]
         width = max(6, *(len(c) for c in self.columns))
         lines = [
-            f"mean |{kind}| of <z> by relevance rank:",
-            "rank " + " ".join(f"{c:>{width}}" for c in self.columns),
+            f"mean |{kind}| of <z> (columns: latents by relevance rank) with:",
+            " " * width + "".join(f"  <z_{i + 1}>" for i in range(mat.shape[0])),
         ]
         lines += [
-            f"{i + 1:>4} " + " ".join(f"{v:>{width}.2f}" for v in row) for i, row in enumerate(mat)
+            f"{name:>{width}}" + "".join(f"  {v:>5.2f}" for v in mat[:, j])
+            for j, name in enumerate(self.columns)
         ]
         return "\n".join(lines)
 

@@ -166,4 +166,23 @@ def reproduce_paper(
         from hepsym.report import atomic_write_text
 
         atomic_write_text(Path(out_dir) / "table.md", format_table(rows) + "\n")
+        plot_overview(rows, Path(out_dir))
     return rows
+
+
+def plot_overview(rows: list[ReproduceRow], out_dir: Path) -> Path:
+    """All datasets' relevance spectra on one axes (paper figs. 2, 6 and 8 together)."""
+    import matplotlib.pyplot as plt
+
+    from hepsym.plotting import plot_relevance
+
+    ax = None
+    for row in rows:
+        ax = plot_relevance(row.result.learned.relevance, label=row.title, ax=ax)
+    assert ax is not None
+    ax.set_title("hepsym reproduce paper: relevance spectra", fontsize="medium")
+    path = out_dir / "relevance_all.png"
+    ax.figure.savefig(path, dpi=110)
+    ax.figure.savefig(path.with_suffix(".pdf"))
+    plt.close(ax.figure)
+    return path
