@@ -231,7 +231,6 @@ class AnalysisResult:
             predicted=self.constraints.predicted_dim,
             embedding=self.constraints.embedding_dim,
             learned=self.learned.learned_dim,
-            label=f"mean of {self.learned.ensemble} VAEs",
             ax=ax,
         )
 

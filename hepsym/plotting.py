@@ -73,7 +73,8 @@ def plot_relevance(
     mean = clipped.mean(axis=0)
     lo, hi = np.percentile(clipped, [16, 84], axis=0)
     (line,) = ax.plot(rank, mean, "o-", label=label or f"mean of {rel.shape[0]} VAEs")
-    ax.fill_between(rank, lo, hi, color=line.get_color(), alpha=0.25, label="16-84% of members")
+    band = "16-84% of members" if label is None else None  # one band entry, not one per dataset
+    ax.fill_between(rank, lo, hi, color=line.get_color(), alpha=0.25, label=band)
     ax.set_yscale("log")
     ax.set_xticks(rank)
     ax.set_xlabel("latent rank (by decreasing relevance)")
