@@ -73,6 +73,7 @@ def prepare(
     collider: str | None = None,
     max_events: int | None = None,
     tree: str | None = None,
+    collections: list[str] | None = None,
     final_state: bool = True,
     pt_min: float | None = None,
     eta_max: float | None = None,
@@ -82,7 +83,7 @@ def prepare(
     Raises:
         HepsymError: from the reader, the selection or the features, naming the file.
     """
-    events = read(path, max_events=max_events, tree=tree)
+    events = read(path, max_events=max_events, tree=tree, collections=collections)
     override = beams_from_options(sqrt_s, collider, events.beams)
     notes = []
     if override is not None:
@@ -266,6 +267,7 @@ def analyze(
     collider: str | None = None,
     max_events: int | None = None,
     tree: str | None = None,
+    collections: list[str] | None = None,
     ensemble: int = 15,
     epochs: int | None = None,
     latent: int | None = None,
@@ -281,7 +283,8 @@ def analyze(
     Args:
         source: an LHE/ROOT file, or a :class:`~hepsym.features.FeatureMatrix` (for
             non-collider data, e.g. ``FeatureMatrix.from_array(X)``).
-        select, features, sqrt_s, collider, max_events, tree: see :func:`prepare`.
+        select, features, sqrt_s, collider, max_events, tree, collections: see
+            :func:`prepare`.
         ensemble: number of VAEs.
         epochs, latent: shortcuts for the same fields of ``vae``.
         vae: all VAE settings (default :class:`~hepsym.vae.VAEConfig()`).
@@ -311,6 +314,7 @@ def analyze(
             collider=collider,
             max_events=max_events,
             tree=tree,
+            collections=collections,
         )
     fm = prepared.features
     fm.check_finite()
@@ -369,6 +373,7 @@ def analyze(
         "collider": collider,
         "max_events": max_events,
         "tree": tree,
+        "collections": collections,
         "ensemble": ensemble,
         "seed": seed,
         "vae": config.to_dict(),

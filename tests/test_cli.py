@@ -72,3 +72,10 @@ def test_every_command_has_help_with_an_example():
         proc = run_cli(command, "--help")
         assert proc.returncode == 0
         assert "example" in proc.stdout
+
+
+def test_info_reads_only_the_named_root_collections(capsys):
+    assert main(["info", str(EXTERNAL / "uproot-HZZ.root"), "--collections", "Muon", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["collections"] == ["Muon"]
+    assert set(info["content"]["final state"]) == {"13", "-13"}

@@ -11,6 +11,7 @@ from hepsym.cli.options import (
     add_constraint_options,
     add_input,
     add_learn_options,
+    add_root_options,
     constraint_options,
     features_for,
     print_notes,
@@ -26,7 +27,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     from hepsym.io import read
     from hepsym.summary import summarize
 
-    summary = summarize(read(args.file, max_events=args.max_events, tree=args.tree))
+    events = read(
+        args.file, max_events=args.max_events, tree=args.tree, collections=args.collections
+    )
+    summary = summarize(events)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
     return 0
 
@@ -42,7 +46,7 @@ def add_info(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
     p.add_argument("--max-events", type=int, default=None, help="read at most N events")
-    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    add_root_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=cmd_info)
 
@@ -140,6 +144,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         collider=args.collider,
         max_events=args.max_events,
         tree=args.tree,
+        collections=args.collections,
         ensemble=args.ensemble,
         vae=vae_config(args),
         seed=args.seed,

@@ -68,8 +68,20 @@ def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     p.add_argument(
         "--max-events", type=int, default=None, metavar="N", help="read at most N events"
     )
-    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    add_root_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def add_root_options(p: argparse.ArgumentParser) -> None:
+    """Which tree and collections of a ROOT file to read."""
+    p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
+    p.add_argument(
+        "--collections",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="ROOT: read only these collections, e.g. Muon Electron (default: all recognised)",
+    )
 
 
 def add_learn_options(p: argparse.ArgumentParser) -> None:
@@ -194,5 +206,6 @@ def features_for(args: argparse.Namespace) -> tuple[Any, list[str]]:
         collider=args.collider,
         max_events=args.max_events,
         tree=args.tree,
+        collections=args.collections,
     )
     return prepared.features, list(prepared.notes)
