@@ -66,9 +66,12 @@ def test_hzz_identity_from_names_and_charge(hzz, hzz_raw):
     assert ak.all(photons.pid == 22)
     assert ak.all(photons.charge == 0)
     assert ak.all(np.isnan(ak.flatten(parts[parts.collection == 0].charge)))
-    assert parts.pid.type.content.content.primitive == "int64"
-    assert parts.status.type.content.content.primitive == "int64"
-    assert parts.charge.type.content.content.primitive == "float64"
+    assert parts.pid.type.content.content.primitive == "int32"
+    assert parts.status.type.content.content.primitive == "int8"
+    assert parts.charge.type.content.content.primitive == "float32"
+    assert parts.collection.type.content.content.primitive == "int8"
+    for coordinate in ("x", "y", "z", "t"):
+        assert parts[coordinate].type.content.content.primitive == "float64"
 
 
 def test_hzz_weights_and_beams(hzz, hzz_raw):

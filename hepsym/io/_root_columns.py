@@ -14,13 +14,27 @@ from collections.abc import Sequence
 import awkward as ak
 import numpy as np
 
-from hepsym.events import make_particles, pdg_charge, pdg_mass
+from hepsym.events import pdg_charge, pdg_mass
 from hepsym.io._root_naming import CollectionSpec, is_lepton
 
 __all__ = ("build_chunk", "column", "particles_from_chunks")
 
 #: Output dtype of each particle column; the momentum components are float64.
-_DTYPES = {"pid": np.int64, "status": np.int64, "charge": np.float64, "collection": np.int8}
+_DTYPES = {"pid": np.int32, "status": np.int8, "charge": np.float32, "collection": np.int8}
+
+#: vector's names of the coordinates, as ``vector.zip`` gives them.
+_VECTOR_NAMES = {
+    "px": "x",
+    "py": "y",
+    "pz": "z",
+    "E": "t",
+    "pt": "rho",
+    "eta": "eta",
+    "phi": "phi",
+    "mass": "tau",
+}
+
+_PID, _CHARGE = _DTYPES["pid"], _DTYPES["charge"]
 
 Columns = dict[str, "np.ndarray | np.generic"]
 
@@ -75,78 +89,152 @@ def _offsets(arrays: ak.Array, spec: CollectionSpec) -> np.ndarray:
     return offsets
 
 
+Piece = tuple[np.ndarray, Columns]
+
+
 def build_chunk(
     arrays: ak.Array,
     specs: Sequence[CollectionSpec],
     pid_bases: Sequence[int],
     cartesian: bool,
     notes: list[str],
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Offsets and flat columns of one chunk's particles, collections merged per event."""
-    per_collection = []
+) -> list[Piece]:
+    """Offsets and flat columns of one chunk, one piece per collection.
+
+    The columns stay in the file's dtypes (views of ``uproot``'s buffers where
+    possible) and a column that is the same for every particle of a collection is a
+    numpy scalar: :func:`particles_from_chunks` converts and interleaves them all in
+    one pass.
+    """
+    pieces = []
     for spec, base in zip(specs, pid_bases, strict=True):
         offsets = _offsets(arrays, spec)
         fields = _kinematics(arrays, spec, base, cartesian, notes)
         fields["pid"], fields["charge"] = _identity(arrays, spec, base, int(offsets[-1]), notes)
-        per_collection.append((offsets, fields))
-    if len(per_collection) == 1:
-        offsets, fields = per_collection[0]
-        fields["collection"] = np.int8(0)
-        return offsets, fields
-    return _merge(per_collection)
+        pieces.append((offsets, fields))
+    return pieces
 
 
-def _merge(
-    per_collection: Sequence[tuple[np.ndarray, dict[str, np.ndarray]]],
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Interleave collections event by event (all of the first, then the second...).
+def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
+    """The ``Momentum4D`` particles of all chunks, built once from flat columns.
 
-    What ``ak.concatenate(axis=1)`` does, written as one scatter per column, which
-    is faster on records and keeps every column a plain numpy array.
+    Each output column is written once, in its final dtype: a plain converting copy
+    when one collection is read (none at all when a single chunk already has that
+    dtype), else a gather through a permutation that puts each event's collections
+    one after the other (what ``ak.concatenate(axis=1)`` does, for one ``np.take``
+    per column).
     """
-    counts = [np.diff(offsets) for offsets, _ in per_collection]
-    merged = _offsets_of(np.sum(counts, axis=0))
-    total = int(merged[-1])
-    names = per_collection[0][1].keys()
-    out = {k: np.empty(total, dtype=_DTYPES.get(k, np.float64)) for k in names}
-    out["collection"] = np.empty(total, dtype=np.int8)
-    start = merged[:-1].copy()
-    for index, ((offsets, fields), count) in enumerate(zip(per_collection, counts, strict=True)):
-        dest = np.repeat(start - offsets[:-1], count) + np.arange(offsets[-1])
-        for k in names:
-            out[k][dest] = fields[k]  # converts to the output dtype on the way
-        out["collection"][dest] = index
-        start += count
-    return merged, out
-
-
-def particles_from_chunks(chunks: Sequence[tuple[np.ndarray, dict[str, np.ndarray]]]) -> ak.Array:
-    """The ``Momentum4D`` particles of all chunks, built once from flat columns."""
-    if len(chunks) == 1:
-        offsets, fields = chunks[0]
+    n_coll = len(chunks[0])
+    per_coll = [_join_offsets([chunk[c][0] for chunk in chunks]) for c in range(n_coll)]
+    if n_coll == 1:
+        offsets, perm, collection = per_coll[0], None, None
     else:
-        shifts = np.cumsum([0] + [int(o[-1]) for o, _ in chunks[:-1]])
-        offsets = np.concatenate(
-            [chunks[0][0][:1]] + [o[1:] + s for (o, _), s in zip(chunks, shifts, strict=True)]
-        )
-        fields = {k: np.concatenate([f[k] for _, f in chunks]) for k in chunks[0][1]}
+        offsets, perm, collection = _interleave(per_coll)
     n = int(offsets[-1])
-    fields = {
-        k: np.full(n, v, dtype=_DTYPES.get(k, np.float64))
-        if np.ndim(v) == 0
-        else np.asarray(v, dtype=_DTYPES.get(k, np.float64))
-        for k, v in fields.items()
-    }
-    fields["status"] = np.ones(n, dtype=np.int64)
-    order = [k for k in fields if k not in ("pid", "status", "charge", "collection")]
-    order += ["pid", "status", "charge", "collection"]
-    # One shared offsets Index: zipping then needs no per-column unflatten or check.
-    index = ak.index.Index64(offsets)
-    jagged = {
-        k: ak.Array(ak.contents.ListOffsetArray(index, ak.contents.NumpyArray(fields[k])))
-        for k in order
-    }
-    return make_particles(jagged)
+    # Source columns laid end to end before the gather; one buffer serves every column.
+    scratch = np.empty(0 if perm is None else n, dtype=np.float64)
+    coords = [k for k in chunks[0][0][1] if k not in _DTYPES]
+    columns: dict[str, np.ndarray] = {}
+    for name in [*coords, "pid", "charge"]:
+        values = [[(int(ch[c][0][-1]), ch[c][1][name]) for ch in chunks] for c in range(n_coll)]
+        dtype = np.dtype(_DTYPES.get(name, np.float64))
+        columns[name] = _column(values, n, dtype, perm, collection, scratch)
+    columns["status"] = np.ones(n, dtype=_DTYPES["status"])
+    columns["collection"] = (
+        np.zeros(n, dtype=_DTYPES["collection"]) if collection is None else collection
+    )
+    names = [_VECTOR_NAMES[k] for k in coords] + ["pid", "status", "charge", "collection"]
+    contents = [ak.contents.NumpyArray(columns[k]) for k in [*coords, *names[4:]]]
+    record = ak.contents.RecordArray(contents, names, parameters={"__record__": "Momentum4D"})
+    # vector's awkward behaviour is registered globally by hepsym.events.
+    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), record))
+
+
+def _join_offsets(pieces: Sequence[np.ndarray]) -> np.ndarray:
+    """Offsets of consecutive chunks as one offsets array."""
+    if len(pieces) == 1:
+        return pieces[0]
+    shifts = np.cumsum([0] + [int(o[-1]) for o in pieces[:-1]])
+    return np.concatenate(
+        [pieces[0][:1]] + [o[1:] + s for o, s in zip(pieces, shifts, strict=True)]
+    )
+
+
+def _interleave(per_coll: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merged offsets, gather permutation and collection index of several collections.
+
+    Output particle ``p`` is particle ``perm[p]`` of the collections' columns laid
+    end to end (all of the first collection, then all of the second...). Within one
+    (event, collection) segment ``perm`` goes up by one, so it is a running sum of
+    ones with a jump at the first slot of each segment: one ``cumsum``, where an
+    ``np.repeat`` over the segments costs several times more.
+    """
+    n_events = len(per_coll[0]) - 1
+    bases = np.cumsum([0] + [int(o[-1]) for o in per_coll])
+    merged = per_coll[0].copy()
+    for o in per_coll[1:]:
+        merged += o
+    # Segments in output order: event-major, then collection.
+    starts = np.empty((n_events, len(per_coll)), dtype=np.int64)
+    shifts = np.empty_like(starts)
+    counts = np.empty_like(starts)
+    start = merged[:-1].copy()
+    for c, o in enumerate(per_coll):
+        np.subtract(o[1:], o[:-1], out=counts[:, c])
+        starts[:, c] = start
+        np.subtract(o[:-1] + bases[c], start, out=shifts[:, c])
+        start += counts[:, c]
+    filled = counts.reshape(-1) != 0
+    shifts = shifts.reshape(-1)[filled]
+    starts = starts.reshape(-1)[filled]
+    perm = np.ones(int(merged[-1]), dtype=np.int64)
+    if len(perm):
+        perm[starts] += np.diff(shifts, prepend=0)
+        perm[0] -= 1
+    np.cumsum(perm, out=perm)
+    collection = np.zeros(len(perm), dtype=_DTYPES["collection"])
+    for base in bases[1:-1]:
+        collection += perm >= base
+    return merged, perm, collection
+
+
+def _column(
+    values: Sequence[Sequence[tuple[int, np.ndarray | np.generic]]],
+    n: int,
+    dtype: np.dtype,
+    perm: np.ndarray | None,
+    collection: np.ndarray | None,
+    scratch: np.ndarray,
+) -> np.ndarray:
+    """One output column from its (size, values) pieces, by collection, then by chunk."""
+    constants = [_constant([piece for _, piece in pieces]) for pieces in values]
+    if all(c is not None for c in constants):
+        table = np.asarray(constants, dtype=dtype)
+        if collection is None or (table == table[0]).all() or np.isnan(table).all():
+            return np.full(n, table[0], dtype=dtype)
+        return table.take(collection)
+    if perm is None and len(values[0]) == 1 and np.ndim(values[0][0][1]):
+        # One chunk of one collection: no copy if it has the output dtype already.
+        return np.asarray(values[0][0][1], dtype=dtype)
+    out = np.empty(n, dtype=dtype) if perm is None else scratch.view(dtype)[:n]
+    start = 0
+    for pieces in values:
+        for count, piece in pieces:
+            out[start : start + count] = piece  # converts to the output dtype on the way
+            start += count
+    if perm is None:
+        return out
+    # mode="clip" skips the bounds check and its buffer: perm is in range by construction.
+    return out.take(perm, mode="clip")
+
+
+def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.generic | None:
+    """The value of a column that is the same scalar in every chunk, else ``None``."""
+    if any(np.ndim(p) for p in pieces):
+        return None
+    first = pieces[0]
+    same = all(p == first or (np.isnan(p) and np.isnan(first)) for p in pieces)
+    return first if same else None
 
 
 def _kinematics(
@@ -158,7 +246,7 @@ def _kinematics(
     pt, eta, phi = (_flat(arrays, spec, c) for c in ("pt", "eta", "phi"))
     mass = _flat(arrays, spec, "mass")
     if mass is None:
-        mass = _default_mass(arrays, spec, base, len(pt), notes)
+        mass = _default_mass(arrays, spec, base, notes)
     if not cartesian:
         return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
     pt, eta, phi, mass = (_as_float(v) for v in (pt, eta, phi, mass))
@@ -178,8 +266,8 @@ def _as_float(values: np.ndarray | None) -> np.ndarray:
 
 
 def _default_mass(
-    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
-) -> np.ndarray:
+    arrays: ak.Array, spec: CollectionSpec, base: int, notes: list[str]
+) -> np.ndarray | np.generic:
     pids = _flat(arrays, spec, "pid")
     if pids is not None:
         unique, inverse = np.unique(np.abs(pids.astype(np.int64)), return_inverse=True)
@@ -189,7 +277,7 @@ def _default_mass(
     mass = pdg_mass(base) if base else 0.0
     mass = 0.0 if math.isnan(mass) else mass
     notes.append(f"{spec.name}: no mass branch, mass set to {mass:g} GeV")
-    return np.full(n, mass, dtype=np.float64)
+    return np.float64(mass)
 
 
 def _identity(
@@ -205,9 +293,9 @@ def _identity(
     if is_lepton(base):
         if charge is None:
             notes.append(f"{spec.name}: no charge branch, pid {base} for all, charge unknown")
-            return np.int64(base), np.float64(np.nan)
+            return _PID(base), _CHARGE(np.nan)
         # A negative lepton is the particle (positive PDG id): mu- is 13.
-        return np.where(charge > 0, -base, base), charge
+        return np.where(charge > 0, _PID(-base), _PID(base)), charge
     if charge is None:
-        charge = np.float64(0.0 if base == 22 else np.nan)
-    return np.int64(base), charge
+        charge = _CHARGE(0.0 if base == 22 else np.nan)
+    return _PID(base), charge
