@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import awkward as ak
@@ -10,10 +11,16 @@ import pytest
 import uproot
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams
+from hepsym.events import Beams, make_particles
 from hepsym.io import read
-from hepsym.io._root_naming import pid_from_name, recognise
-from hepsym.io.root import read_root
+from hepsym.io._root_naming import (
+    _interpretation_kind,
+    _leaf_kind,
+    branch_kinds,
+    pid_from_name,
+    recognise,
+)
+from hepsym.io.root import _ranges, read_root
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "external"
 HZZ = DATA / "uproot-HZZ.root"
@@ -127,6 +134,102 @@ def test_vector_behaviour(hzz):
     total = parts[:, 0] + parts[:, 0]
     assert ak.all(abs(total.E - 2 * parts[:, 0].E) < 1e-9)
     assert ak.all(np.isfinite(ak.flatten(parts.eta)))
+
+
+def test_collections_interleaved_as_ak_concatenate(hzz):
+    """Each event holds its jets, then muons, electrons, photons: ak.concatenate(axis=1)."""
+    names = hzz.collections
+    with uproot.open(HZZ) as f:
+        raw = f["events"].arrays([f"{c}_{v}" for c in names for v in ("Px", "E")])
+    expected = ak.concatenate(
+        [ak.zip({"px": raw[f"{c}_Px"], "E": raw[f"{c}_E"], "collection": ak.values_astype(
+            ak.zeros_like(raw[f"{c}_Px"]) + i, np.int8)}) for i, c in enumerate(names)],
+        axis=1,
+    )  # fmt: skip
+    parts = hzz.particles
+    np.testing.assert_array_equal(ak.num(parts), ak.num(expected))
+    for field in ("px", "E", "collection"):
+        np.testing.assert_array_equal(
+            ak.flatten(getattr(parts, field)), ak.flatten(expected[field])
+        )
+    for step in (100, 997, "20 kB"):
+        chunked = read(HZZ, step_size=step).particles
+        assert ak.all(chunked.px == parts.px)
+        assert ak.all(chunked.pid == parts.pid)
+        assert ak.all(chunked.collection == parts.collection)
+        assert ak.all((chunked.charge == parts.charge) | np.isnan(parts.charge))
+
+
+def test_cluster_aligned_ranges():
+    with uproot.open(HZZ) as f:
+        tree = f["events"]
+        muons = tree.common_entry_offsets(filter_name=lambda name: name.startswith("Muon"))
+        assert list(muons) == [0, 2231, 2421]
+        assert _ranges(tree, lambda name: name.startswith("Muon"), "1 GB", None) == [(0, 2421)]
+        assert _ranges(tree, lambda name: True, "1 GB", 10) == [(0, 10)]
+        assert _ranges(tree, lambda name: True, 5000, None) == [(0, 2421)]
+        assert _ranges(tree, lambda name: True, 1000, None) is None  # iterate's own steps
+        per_step = tree.num_entries_for("20 kB", filter_name=lambda name: name.startswith("Muon"))
+        assert per_step < 2231
+        ranges = _ranges(tree, lambda name: name.startswith("Muon"), "20 kB", None)
+    assert ranges[0][0] == 0
+    assert ranges[-1][1] == 2421
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    assert all(0 < stop - start <= per_step for start, stop in ranges)
+    assert (2231, 2421) in ranges  # the last cluster is read on its own
+
+
+def test_column_dtypes_and_float64_momenta_for_masses(hzz, hzz_raw):
+    """Momenta are float64: E^2 - p^2 of a muon in float32 would lose its mass."""
+    muons = hzz.particles[hzz.particles.collection == 1]
+    px, py, pz, energy = (
+        ak.to_numpy(ak.flatten(hzz_raw[f"Muon_{c}"])).astype(np.float64)
+        for c in ("Px", "Py", "Pz", "E")
+    )
+    squared = energy**2 - px**2 - py**2 - pz**2
+    expected = np.copysign(np.sqrt(np.abs(squared)), squared)  # vector's sign convention
+    np.testing.assert_allclose(ak.flatten(muons.mass), expected, rtol=1e-6, atol=1e-9)
+    assert ak.flatten(muons.E).to_numpy().dtype == np.float64
+    # pid is int32, yet compares and np.isin's against int64 ids as before.
+    pid = ak.to_numpy(ak.flatten(muons.pid))
+    assert np.isin(pid, np.array([13, -13], dtype=np.int64)).all()
+    assert ak.all(hzz.particles.pid * hzz.particles.pid >= 0)
+
+
+def test_particles_built_like_make_particles(hzz):
+    """The direct layout is what ``make_particles`` (vector.zip) makes of the same columns."""
+    parts = hzz.particles[:20]
+    columns = {
+        "px": parts.px, "py": parts.py, "pz": parts.pz, "E": parts.E, "pid": parts.pid,
+        "status": parts.status, "charge": parts.charge, "collection": parts.collection,
+    }  # fmt: skip
+    zipped = make_particles(columns)
+    assert parts.layout.form.content == zipped.layout.form.content
+    assert type(parts) is type(zipped)
+    assert ak.all(parts.mass == zipped.mass)
+
+
+def test_branch_kinds_fast_path_agrees_with_uproot(tmp_path):
+    path = tmp_path / "kinds.root"
+    counts = np.array([2, 0, 1])
+    data = {}
+    for dtype in (np.int8, np.int16, np.int32, np.int64, np.uint32, np.float32, np.float64, bool):
+        name = np.dtype(dtype).name
+        data[f"s_{name}"] = np.zeros(3, dtype=dtype)
+        data[f"j_{name}"] = ak.unflatten(np.zeros(3, dtype=dtype), counts)
+    data["fixed"] = np.zeros((3, 4), dtype=np.float32)
+    _write_ttree(path, "t", data)
+    with uproot.open(path) as f:
+        tree = f["t"]
+        kinds = branch_kinds(tree, rntuple=False)
+        for name, branch in tree.iteritems(recursive=True):
+            assert kinds[name] == _interpretation_kind(branch), name
+        assert _leaf_kind(tree["fixed"]) is None
+        assert kinds["fixed"] == "other"
+        assert kinds["s_float32"] == "scalar"
+        assert kinds["j_int8"] == "jagged"
+    with uproot.open(HZZ) as f:
+        assert all(_leaf_kind(b) is not None for _, b in f["events"].iteritems(recursive=True))
 
 
 # --- the RNTuple: NanoAOD names -------------------------------------------------------

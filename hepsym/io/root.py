@@ -31,6 +31,7 @@ from hepsym.events import Beams, Events
 from hepsym.io._root_columns import Piece, build_chunk, column, particles_from_chunks
 from hepsym.io._root_naming import (
     CollectionSpec,
+    branch_kinds,
     find_weight_branch,
     pid_from_name,
     recognise,
@@ -237,58 +238,11 @@ def _conventional(trees: Mapping[str, str]) -> str | None:
 
 def _branch_kinds(obj: Any, fmt: str, path: Path) -> dict[str, str]:
     """Branch name to ``"jagged"``, ``"scalar"`` or ``"other"``, from the tree's header."""
-    kinds: dict[str, str] = {}
     try:
-        if fmt == "root-rntuple":
-            form = obj.to_akform()[0]
-            for name, content in zip(form.fields, form.contents, strict=True):
-                kinds[name] = _form_kind(content)
-                kinds.update(_record_kinds(name, content))
-        else:
-            for name, branch in obj.iteritems(recursive=True):
-                kinds[name] = _interpretation_kind(branch)
+        return branch_kinds(obj, rntuple=fmt == "root-rntuple")
     except _UPROOT_ERRORS as err:
         msg = f"{path}: cannot read the branch list of {obj.name!r} ({_describe(err)})"
         raise InputFileError(msg) from err
-    return kinds
-
-
-def _form_kind(form: ak.forms.Form) -> str:
-    if isinstance(form, ak.forms.NumpyForm) and not form.inner_shape:
-        return "scalar"
-    if isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm)):
-        inner = form.content
-        if isinstance(inner, ak.forms.NumpyForm) and not inner.inner_shape:
-            return "jagged"
-    return "other"
-
-
-def _record_kinds(name: str, form: ak.forms.Form) -> dict[str, str]:
-    """``record.field`` kinds of an RNTuple record field (as ``uproot`` writes ``ak.zip``)."""
-    jagged = isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm))
-    record = form.content if jagged else form
-    if not isinstance(record, ak.forms.RecordForm):
-        return {}
-    return {
-        f"{name}.{field}": ("jagged" if jagged else "scalar")
-        if isinstance(content, ak.forms.NumpyForm) and not content.inner_shape
-        else "other"
-        for field, content in zip(record.fields, record.contents, strict=True)
-    }
-
-
-def _interpretation_kind(branch: Any) -> str:
-    try:
-        interp = branch.interpretation
-    except uproot.interpretation.identify.UnknownInterpretation:
-        return "other"
-    if isinstance(interp, uproot.AsDtype) and interp.inner_shape == ():
-        return "scalar"
-    if isinstance(interp, uproot.AsJagged):
-        content = interp.content
-        if isinstance(content, uproot.AsDtype) and content.inner_shape == ():
-            return "jagged"
-    return "other"
 
 
 def _select_collections(
