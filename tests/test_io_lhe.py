@@ -116,8 +116,81 @@ def test_small_blocks_and_event_by_event_parse_agree(name, monkeypatch):
     fast = read_lhe(path)
     monkeypatch.setattr(lhe, "BLOCK_SIZE", 777)
     same_events(fast, read_lhe(path))
-    monkeypatch.setattr(lhe_parse, "_parse_fast", lambda *args: None)
+    monkeypatch.setattr(lhe_parse, "_parse_fast", lambda *args, **kwargs: None)
     same_events(fast, read_lhe(path))
+
+
+def _event_text(path: Path) -> bytes:
+    """The text of ``path`` from its first ``<event`` tag, decompressed."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data[data.index(b"<event") : data.rindex(b"</event>") + len(b"</event>")]
+
+
+SAMPLES = [EXTERNAL / name for name in sorted(COUNTS)] + [
+    EXTERNAL.parent / "ee_mumu_80GeV.lhe.gz",
+    EXTERNAL.parent / "pp_zmumu_13TeV.lhe.gz",
+]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_table_readers_and_event_by_event_parse_give_the_same_bits(path, monkeypatch):
+    """The line reader (loadtxt), the stream reader (fromstring) and the slow parse agree."""
+    text = _event_text(path)
+    starts, ends = lhe_parse.locate_events(text)
+    stream = lhe_parse._parse_fast(text, starts, ends, by_line=False)
+    slow = lhe_parse._parse_slow(text, starts, ends)
+    assert stream is not None
+
+    def not_called(text: bytes) -> None:
+        pytest.fail("the line reader fell back to the stream reader")
+
+    monkeypatch.setattr(lhe_parse, "_numbers", not_called)
+    by_line = lhe_parse._parse_fast(text, starts, ends)
+    assert by_line is not None
+    for other in (stream, slow):
+        for name in ("header", "particles", "counts"):
+            mine, theirs = getattr(by_line, name), getattr(other, name)
+            assert mine.shape == theirs.shape
+            assert mine.dtype == theirs.dtype
+            # Bit for bit: -0.0 and 0.0 differ here.
+            assert np.array_equal(mine.view(np.int64), theirs.view(np.int64))
+        assert by_line.lines == other.lines == text.count(b"\n")
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_tag_search_matches_the_regex_on_real_files(path):
+    text = _event_text(path)
+    buf = np.frombuffer(text, dtype=np.uint8)
+    for end in (len(text), len(text) - 1, len(text) // 3):
+        found = lhe_parse._find_tags(buf[:end])
+        assert found is not None
+        for mine, theirs in zip(found, lhe_parse._find_tags_re(text, end), strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"<event>\n1\n</event>\n",
+        b"<event id='1' x=\"a\">\n1\n</event>",
+        b"<event\tn=1>1</event><eventgroup>\n<event/>\n</eventgroup>",
+        b"<event>1</event ><event>2</event\n>",
+        b"<event <event>1</event>",
+        b"<event a=1>1</event><event",
+        b"<event>1</event></event",
+        b"<eventinfo><event>1</event></events><event",
+        b"",
+        b"<",
+    ],
+)
+def test_tag_search_matches_the_regex_on_odd_tags(text):
+    found = lhe_parse._find_tags(np.frombuffer(text, dtype=np.uint8))
+    if found is None:
+        return  # left to the regex
+    for mine, theirs in zip(found, lhe_parse._find_tags_re(text, len(text)), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_field_types(powheg):
