@@ -20,7 +20,7 @@ from hepsym.io._root_naming import (
     pid_from_name,
     recognise,
 )
-from hepsym.io.root import _ranges, read_root
+from hepsym.io.root import _memory_size, _ranges, read_root
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "external"
 HZZ = DATA / "uproot-HZZ.root"
@@ -177,6 +177,14 @@ def test_cluster_aligned_ranges():
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     assert all(0 < stop - start <= per_step for start, stop in ranges)
     assert (2231, 2421) in ranges  # the last cluster is read on its own
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("100 MB", 10**8), ("1 GiB", 2**30), ("20 kB", 20_000), ("1.5gb", 1.5e9), ("100", None)],
+)
+def test_memory_size(text, size):
+    assert _memory_size(text) == size
 
 
 def test_column_dtypes_and_float64_momenta_for_masses(hzz, hzz_raw):

@@ -47,15 +47,43 @@ def column(arrays: ak.Array, name: str) -> ak.Array:
     return arrays[record][field]
 
 
-def _split(array: ak.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (from 0) and flat content of a jagged column, without copying when possible."""
-    layout = ak.to_layout(array)
+class _Chunk:
+    """A chunk's branches as numpy arrays, each jagged one split into offsets and content once."""
+
+    def __init__(self, arrays: ak.Array) -> None:
+        self.arrays = arrays
+        self.length = len(arrays)
+        layout = ak.to_layout(arrays)
+        self._record = layout if isinstance(layout, ak.contents.RecordArray) else None
+        self._splits: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _layout(self, name: str) -> ak.contents.Content:
+        if self._record is not None and self._record.has_field(name):
+            return self._record.content(name)
+        return ak.to_layout(column(self.arrays, name))
+
+    def values(self, name: str) -> np.ndarray:
+        """A one-value-per-event branch."""
+        layout = self._layout(name)
+        if isinstance(layout, ak.contents.NumpyArray):
+            return np.asarray(layout.data)
+        return ak.to_numpy(ak.Array(layout))
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets (from 0) and flat content of a jagged branch, views where possible."""
+        if name not in self._splits:
+            self._splits[name] = _split(self._layout(name))
+        return self._splits[name]
+
+
+def _split(layout: ak.contents.Content) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(
         layout.content, ak.contents.NumpyArray
     ):
         offsets = np.asarray(layout.offsets.data)
         content = np.asarray(layout.content.data)[offsets[0] : offsets[-1]]
         return (offsets - offsets[0] if offsets[0] else offsets), content
+    array = ak.Array(layout)
     counts = ak.to_numpy(ak.num(array, axis=1))
     return _offsets_of(counts), ak.to_numpy(ak.flatten(array, axis=1))
 
@@ -66,24 +94,25 @@ def _offsets_of(counts: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def _flat(arrays: ak.Array, spec: CollectionSpec, comp: str) -> np.ndarray | None:
+def _flat(chunk: _Chunk, spec: CollectionSpec, comp: str) -> np.ndarray | None:
     """One component of every particle of a collection, event-major, as a flat array."""
     if comp not in spec.slots[0]:
         return None
     if spec.jagged:
-        return _split(column(arrays, spec.slots[0][comp]))[1]
-    columns = [ak.to_numpy(column(arrays, slot[comp])) for slot in spec.slots]
+        return chunk.split(spec.slots[0][comp])[1]
+    columns = [chunk.values(slot[comp]) for slot in spec.slots]
     return np.stack(columns, axis=1).reshape(-1)
 
 
-def _offsets(arrays: ak.Array, spec: CollectionSpec) -> np.ndarray:
+def _offsets(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray:
     """Particle offsets per event, checked to be the same for every branch."""
     if not spec.jagged:
-        return np.arange(0, len(spec.slots) * (len(arrays) + 1), len(spec.slots), dtype=np.int64)
+        step = len(spec.slots)
+        return np.arange(0, step * (chunk.length + 1), step, dtype=np.int64)
     branches = list(spec.slots[0].values())
-    offsets = _split(column(arrays, branches[0]))[0]
+    offsets = chunk.split(branches[0])[0]
     for branch in branches[1:]:
-        if not np.array_equal(_split(column(arrays, branch))[0], offsets):
+        if not np.array_equal(chunk.split(branch)[0], offsets):
             msg = f"collection {spec.name!r}: branches {branches} differ in length per event"
             raise ValueError(msg)
     return offsets
@@ -106,11 +135,12 @@ def build_chunk(
     numpy scalar: :func:`particles_from_chunks` converts and interleaves them all in
     one pass.
     """
+    chunk = _Chunk(arrays)
     pieces = []
     for spec, base in zip(specs, pid_bases, strict=True):
-        offsets = _offsets(arrays, spec)
-        fields = _kinematics(arrays, spec, base, cartesian, notes)
-        fields["pid"], fields["charge"] = _identity(arrays, spec, base, int(offsets[-1]), notes)
+        offsets = _offsets(chunk, spec)
+        fields = _kinematics(chunk, spec, base, cartesian, notes)
+        fields["pid"], fields["charge"] = _identity(chunk, spec, base, int(offsets[-1]), notes)
         pieces.append((offsets, fields))
     return pieces
 
@@ -238,15 +268,15 @@ def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.generic | None:
 
 
 def _kinematics(
-    arrays: ak.Array, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
+    chunk: _Chunk, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
 ) -> dict[str, np.ndarray]:
     if spec.coords == "cartesian":
         # Kept in the file's dtype here: the float64 copy is made once, when merging.
-        return {c: _flat(arrays, spec, c) for c in ("px", "py", "pz", "E")}
-    pt, eta, phi = (_flat(arrays, spec, c) for c in ("pt", "eta", "phi"))
-    mass = _flat(arrays, spec, "mass")
+        return {c: _flat(chunk, spec, c) for c in ("px", "py", "pz", "E")}
+    pt, eta, phi = (_flat(chunk, spec, c) for c in ("pt", "eta", "phi"))
+    mass = _flat(chunk, spec, "mass")
     if mass is None:
-        mass = _default_mass(arrays, spec, base, notes)
+        mass = _default_mass(chunk, spec, base, notes)
     if not cartesian:
         return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
     pt, eta, phi, mass = (_as_float(v) for v in (pt, eta, phi, mass))
@@ -266,9 +296,9 @@ def _as_float(values: np.ndarray | None) -> np.ndarray:
 
 
 def _default_mass(
-    arrays: ak.Array, spec: CollectionSpec, base: int, notes: list[str]
+    chunk: _Chunk, spec: CollectionSpec, base: int, notes: list[str]
 ) -> np.ndarray | np.generic:
-    pids = _flat(arrays, spec, "pid")
+    pids = _flat(chunk, spec, "pid")
     if pids is not None:
         unique, inverse = np.unique(np.abs(pids.astype(np.int64)), return_inverse=True)
         table = np.array([pdg_mass(int(u)) if u else 0.0 for u in unique], dtype=np.float64)
@@ -281,11 +311,11 @@ def _default_mass(
 
 
 def _identity(
-    arrays: ak.Array, spec: CollectionSpec, base: int, n: int, notes: list[str]
+    chunk: _Chunk, spec: CollectionSpec, base: int, n: int, notes: list[str]
 ) -> tuple[np.ndarray | np.generic, np.ndarray | np.generic]:
     """PDG id and charge of each particle of a collection (a scalar where constant)."""
-    pid = _flat(arrays, spec, "pid")
-    charge = _flat(arrays, spec, "charge")
+    pid = _flat(chunk, spec, "pid")
+    charge = _flat(chunk, spec, "charge")
     if pid is not None:
         if charge is None:
             charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)

@@ -16,6 +16,7 @@ get 0, unless the tree has a ``pdgId`` branch. Every particle has ``status = 1``
 from __future__ import annotations
 
 import os
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -327,6 +328,19 @@ def _iterate(
             raise fail(err) from err
 
 
+#: ``uproot``'s memory sizes, e.g. ``"100 MB"`` or ``"1 GiB"``.
+_MEMORY_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMGT])(i?)B\s*$", re.IGNORECASE)
+
+
+def _memory_size(text: str) -> int | None:
+    """Bytes in a memory size string, ``None`` if it is not one."""
+    m = _MEMORY_SIZE.match(text)
+    if m is None:
+        return None
+    power = "KMGT".index(m[2].upper()) + 1
+    return int(float(m[1]) * (1024 if m[3] else 1000) ** power)
+
+
 def _ranges(
     obj: Any, keep: Callable[[str], bool], step_size: str | int, max_events: int | None
 ) -> list[tuple[int, int]] | None:
@@ -339,6 +353,9 @@ def _ranges(
     entries = obj.num_entries if max_events is None else min(max_events, obj.num_entries)
     if isinstance(step_size, int):
         return [(0, entries)] if entries <= step_size else None
+    limit = _memory_size(step_size)
+    if limit is not None and obj.has_member("fTotBytes") and obj.member("fTotBytes") <= limit:
+        return [(0, entries)]  # the whole tree fits: no need to size the wanted branches
     per_step = max(int(obj.num_entries_for(step_size, filter_name=keep)), 1)
     if entries <= per_step:
         return [(0, entries)]
