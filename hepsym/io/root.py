@@ -4,13 +4,20 @@ Collections are recognised from branch names (see :mod:`hepsym.io._root_naming` 
 the patterns): jagged ``Muon_Px, Muon_Py, Muon_Pz, Muon_E`` or NanoAOD ``Muon_pt,
 Muon_eta, Muon_phi, Muon_mass``, and numbered one-value-per-event branches such as
 ``E1, px1, py1, pz1``. Only the branches of the chosen collections (and the weight
-branch) are read, chunk by chunk with ``uproot``'s ``iterate``.
+branch) are read: in one ``arrays`` call when they fit in ``step_size``, else chunk by
+chunk, cut where every wanted branch starts a new basket (cluster) so that no basket
+is decompressed twice.
 
 Particles named for a species get its PDG id with the sign of their charge: a
 ``Muon`` of charge -1 is 13 (a mu-), of charge +1 is -13 (a mu+); likewise for
 ``Electron`` (11), ``Tau`` (15); a ``Photon`` is 22. Jets and unknown collections
 get 0, unless the tree has a ``pdgId`` branch. Every particle has ``status = 1``
 (reconstructed final state).
+
+Column dtypes: the momentum components are float64 (a muon's mass from float32
+``E^2 - p^2`` would be lost to rounding), ``pid`` is int32, ``status`` and
+``collection`` are int8, ``charge`` is float32 (``nan`` where unknown); each is
+written once, converted from the file's dtype on the way.
 """
 
 from __future__ import annotations
@@ -89,7 +96,8 @@ def read_root(
             list of one-value-per-event branches gives one particle per branch.
         max_events: read at most this many events (from the start).
         beams: the initial state, which ROOT files rarely record (default unknown).
-        step_size: chunk size for ``uproot``'s ``iterate`` (bytes or ``"100 MB"``).
+        step_size: memory per chunk read (``"100 MB"``; chunks end on cluster
+            boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
 
     Returns:
         Events whose particles have fields ``px, py, pz, E`` (or ``pt, eta, phi,
