@@ -203,34 +203,27 @@ def _interleave(per_coll: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
     end to end (all of the first collection, then all of the second...). Within one
     (event, collection) segment ``perm`` goes up by one, so it is a running sum of
     ones with a jump at the first slot of each segment: one ``cumsum``, where an
-    ``np.repeat`` over the segments costs several times more.
+    ``np.repeat`` over the segments costs twice as much.
     """
-    n_events = len(per_coll[0]) - 1
     bases = np.cumsum([0] + [int(o[-1]) for o in per_coll])
     merged = per_coll[0].copy()
     for o in per_coll[1:]:
         merged += o
-    # Segments in output order: event-major, then collection.
-    starts = np.empty((n_events, len(per_coll)), dtype=np.int64)
-    shifts = np.empty_like(starts)
-    counts = np.empty_like(starts)
-    start = merged[:-1].copy()
-    work = np.empty(n_events, dtype=np.int64)
+    # Source bounds of every segment in output order (event-major, then collection):
+    # row e of ``bounds`` holds where each collection's event e starts in the sources.
+    bounds = np.empty((len(merged), len(per_coll)), dtype=np.int64)
     for c, o in enumerate(per_coll):
-        np.subtract(o[1:], o[:-1], out=counts[:, c])
-        starts[:, c] = start
-        np.subtract(o[:-1], start, out=work)
-        work += bases[c]
-        shifts[:, c] = work
-        start += counts[:, c]
-    filled = counts.reshape(-1) != 0
-    shifts = shifts.reshape(-1)[filled]
-    starts = starts.reshape(-1)[filled]
+        np.add(o, bases[c], out=bounds[:, c])
+    begin, end = bounds[:-1].reshape(-1), bounds[1:].reshape(-1)
+    filled = end != begin
+    # np.compress is twice as fast as boolean indexing here.
+    begin, end = np.compress(filled, begin), np.compress(filled, end)
+    starts = np.zeros(len(begin), dtype=np.int64)  # where each segment goes in the output
+    np.cumsum((end - begin)[:-1], out=starts[1:])
     perm = np.ones(int(merged[-1]), dtype=np.int64)
     if len(perm):
-        steps = np.empty_like(shifts)
-        steps[0] = shifts[0]
-        np.subtract(shifts[1:], shifts[:-1], out=steps[1:])
+        steps = begin  # jump from the last source of the previous segment to this one
+        steps[1:] -= end[:-1]
         steps[1:] += 1
         perm[starts] = steps
     np.cumsum(perm, out=perm)
