@@ -13,6 +13,7 @@ import uproot
 from hepsym.errors import InputFileError
 from hepsym.events import Beams, make_particles
 from hepsym.io import read
+from hepsym.io._root_columns import _interleave
 from hepsym.io._root_naming import (
     _interpretation_kind,
     _leaf_kind,
@@ -158,6 +159,21 @@ def test_collections_interleaved_as_ak_concatenate(hzz):
         assert ak.all(chunked.pid == parts.pid)
         assert ak.all(chunked.collection == parts.collection)
         assert ak.all((chunked.charge == parts.charge) | np.isnan(parts.charge))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interleave_permutation_against_a_loop(seed):
+    rng = np.random.default_rng(seed)
+    n_events, n_coll = int(rng.integers(0, 40)), int(rng.integers(2, 5))
+    counts = [rng.poisson(rng.uniform(0, 3), n_events) for _ in range(n_coll)]
+    offsets = [np.concatenate([[0], np.cumsum(c)]).astype(np.int64) for c in counts]
+    merged, perm, collection = _interleave(offsets)
+    bases = np.cumsum([0] + [int(c.sum()) for c in counts])
+    expected = [(bases[c] + offsets[c][e] + i, c)
+                for e in range(n_events) for c in range(n_coll) for i in range(counts[c][e])]  # fmt: skip
+    np.testing.assert_array_equal(perm, [p for p, _ in expected])
+    np.testing.assert_array_equal(collection, [c for _, c in expected])
+    np.testing.assert_array_equal(merged, np.sum(offsets, axis=0))
 
 
 def test_cluster_aligned_ranges():
