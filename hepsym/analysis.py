@@ -356,15 +356,25 @@ def analyze(
             msg = f"{fm.source}: {err}"
             raise type(err)(msg) from err
         raise
+    approx_rows = [r for r in c_result.rows if r.counted and r.status == "approximate"]
     approximate = tuple(
         f"{r.name} ({r.formula}; measured width {r.measured_width:.3g}, stated {r.width:.3g})"
         if r.width is not None and r.measured_width is not None
         else f"{r.name} ({r.formula})"
-        for r in c_result.rows
-        if r.counted and r.status == "approximate"
+        for r in approx_rows
     )
+    # a resonance of the selected pair is measured by the pair mass among the combinations
+    measured_by = {
+        a: "m(pair)" for a, r in zip(approximate, approx_rows, strict=True) if r.kind == "resonance"
+    }
     verdict = compare(
-        c_result, l_result, approximate=approximate, epochs=config.epochs, n_events=fm.n_events
+        c_result,
+        l_result,
+        approximate=approximate,
+        epochs=config.epochs,
+        n_events=fm.n_events,
+        evidence=_surplus_evidence(c_result.predicted_dim, l_result),
+        measured_by=measured_by,
     )
     settings = {
         "select": fm.metadata.get("select"),
@@ -388,10 +398,28 @@ MIN_BATCH = 8
 _FIND_OPTIONS = frozenset({"extra", "exclude", "sqrt_s", "beams", "resonances", "sphere"})
 
 
+def _surplus_evidence(predicted: int, learned: LearnResult) -> dict[str, float]:
+    """For latents ranked beyond ``predicted``: their largest informational correlation per column."""
+    if learned.learned_dim <= predicted:
+        return {}
+    info = learned.correlations.mean_abs("info")[predicted : learned.learned_dim]
+    return {
+        c: float(v) for c, v in zip(learned.correlations.columns, info.max(axis=0), strict=True)
+    }
+
+
 def _physics_combinations(fm: FeatureMatrix) -> dict[str, Any]:
-    """Differences of like components of two particles (paper fig. 7: p(mu-) - p(mu+))."""
+    """Pair observables to read the latents by, for two selected particles.
+
+    The differences of like components (paper fig. 7: p(mu-) - p(mu+)), and the pair's
+    invariant mass, rapidity and cos(theta) of the first particle: a latent that tracks
+    m(pair) is resolving the width of an approximate resonance constraint, one that tracks
+    y(pair) the longitudinal boost of a hadron collision.
+    """
     if len(fm.particles) != 2:
         return {}
+    from hepsym.constraints.base import kinematics
+
     a, b = fm.particles
     out = {}
     for comp, col in a.columns.items():
@@ -399,4 +427,12 @@ def _physics_combinations(fm: FeatureMatrix) -> dict[str, Any]:
             out[f"{comp}({a.label})-{comp}({b.label})"] = fm.column(col) - fm.column(
                 b.columns[comp]
             )
-    return out
+    ka, kb = kinematics(fm)
+    (ea, xa, ya, za), (eb, xb, yb, zb) = ka.p4(fm.X), kb.p4(fm.X)
+    e, px, py, pz = ea + eb, xa + xb, ya + yb, za + zb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pair = "pair"
+        out[f"m({pair})"] = np.sqrt(np.maximum(e * e - px * px - py * py - pz * pz, 0.0))
+        out[f"y({pair})"] = 0.5 * np.log((e + pz) / (e - pz))
+        out[f"cos_theta({a.label})"] = za / np.sqrt(xa * xa + ya * ya + za * za)
+    return {k: v for k, v in out.items() if np.isfinite(v).all() and np.ptp(v) > 0}

@@ -11,6 +11,7 @@ embedding dimension rather than d: that is topology, not a failure, and the verd
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,6 +21,47 @@ __all__ = ("Verdict", "compare")
 STRONG_AGREEMENT = 0.6
 #: a geometric estimate within this distance of an integer is read as that integer
 GEOMETRIC_TOLERANCE = 0.35
+
+
+#: a surplus latent "tracks" a column when their informational correlation reaches this
+TRACKS = 0.5
+
+
+def _surplus_reasons(
+    approximate: tuple[str, ...], evidence: Mapping[str, float], measured_by: Mapping[str, str]
+) -> list[str]:
+    """Why latents beyond the prediction are used, from what they are seen to encode."""
+    reasons = []
+    width_columns = set()
+    for a in approximate:
+        col = measured_by.get(a)
+        if col is None or col not in evidence:
+            reasons.append(
+                f"the approximate constraint {a} has a finite width, which a VAE can resolve as "
+                "one more direction"
+            )
+            continue
+        width_columns.add(col)
+        if evidence[col] >= TRACKS:
+            reasons.append(
+                f"the surplus latents track {col} (informational correlation "
+                f"{evidence[col]:.2f}): the finite width of {a} is resolved as a direction"
+            )
+        else:
+            reasons.append(
+                f"the width of {a} is ruled out: no surplus latent tracks {col} "
+                f"(informational correlation at most {evidence[col]:.2f})"
+            )
+    others = sorted(((v, c) for c, v in evidence.items() if c not in width_columns), reverse=True)[
+        :2
+    ]
+    if others and others[0][0] >= TRACKS:
+        seen = " and ".join(f"{c} ({v:.2f})" for v, c in others)
+        reasons.append(
+            f"the surplus latents share what the leading ones encode, mostly {seen}: the VAE "
+            "spreads directions of a curved surface over more latents than it has dimensions"
+        )
+    return reasons
 
 
 class _Predicted(Protocol):
@@ -96,6 +138,8 @@ def compare(
     approximate: tuple[str, ...] = (),
     epochs: int | None = None,
     n_events: int | None = None,
+    evidence: Mapping[str, float] | None = None,
+    measured_by: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Compare a constraint count with what a VAE ensemble learned, and explain it.
 
@@ -108,6 +152,12 @@ def compare(
             (e.g. ``"m_mumu = m_Z (measured width 2.6 GeV, PDG 2.50 GeV)"``): a VAE can
             resolve the spread of such a constraint as one more direction.
         epochs, n_events: the training settings, quoted in the reasons of a mismatch.
+        evidence: for a learned count above the prediction, what the surplus latents encode:
+            column name -> the largest informational correlation of those latents with it
+            (e.g. ``{"m(pair)": 0.08, "y(pair)": 0.74}``). With it the reasons say what the
+            data show instead of what could be.
+        measured_by: approximate constraint (as in ``approximate``) -> the ``evidence``
+            column that measures it (``"m(pair)"`` for a resonance mass).
     """
     d, emb, k = (
         int(constraints.predicted_dim),
@@ -155,11 +205,7 @@ def compare(
             f"{emb})."
         )
         if k > emb:
-            reasons.extend(
-                f"the approximate constraint {a} has a finite width, which a VAE can resolve as "
-                "one more direction"
-                for a in approximate
-            )
+            reasons.extend(_surplus_reasons(approximate, evidence or {}, measured_by or {}))
             reasons.append(
                 "the decoder may need extra latents to reconstruct a curved surface well within "
                 "the training budget"

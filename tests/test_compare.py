@@ -42,3 +42,24 @@ def test_mismatch_names_the_approximate_constraint_and_weak_agreement():
     assert any("m_mumu = m_Z" in r for r in v.reasons)
     assert any("40%" in r for r in v.reasons)
     assert v.to_dict()["learned_dim"] == 5
+
+
+def test_surplus_latents_are_explained_by_what_they_track():
+    width = "m_Z (pair mass = m_Z)"
+    ruled_out = compare(
+        _pred(3, 3),
+        _learned(5),
+        approximate=(width,),
+        evidence={"m(pair)": 0.08, "y(pair)": 0.74, "px": 0.3},
+        measured_by={width: "m(pair)"},
+    )
+    assert any("ruled out" in r and "m(pair)" in r for r in ruled_out.reasons)
+    assert any("y(pair) (0.74)" in r for r in ruled_out.reasons)
+    resolved = compare(
+        _pred(3, 3),
+        _learned(4),
+        approximate=(width,),
+        evidence={"m(pair)": 0.81},
+        measured_by={width: "m(pair)"},
+    )
+    assert any("resolved as a direction" in r for r in resolved.reasons)
