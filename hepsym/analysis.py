@@ -435,4 +435,9 @@ def _physics_combinations(fm: FeatureMatrix) -> dict[str, Any]:
         out[f"m({pair})"] = np.sqrt(np.maximum(e * e - px * px - py * py - pz * pz, 0.0))
         out[f"y({pair})"] = 0.5 * np.log((e + pz) / (e - pz))
         out[f"cos_theta({a.label})"] = za / np.sqrt(xa * xa + ya * ya + za * za)
-    return {k: v for k, v in out.items() if np.isfinite(v).all() and np.ptp(v) > 0}
+    # a combination fixed by a constraint (m(pair) = sqrt(s) at a lepton collider) says nothing
+    return {
+        k: v
+        for k, v in out.items()
+        if np.isfinite(v).all() and np.ptp(v) > 1e-9 * max(np.abs(v).max(), 1e-300)
+    }
