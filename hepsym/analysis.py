@@ -10,6 +10,7 @@ features (the paper's: 3-momenta at a lepton collider, 4-momenta otherwise) and 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +140,6 @@ class AnalysisResult:
         verdict: the comparison in words.
         notes: what hepsym picked by itself (selection, features) and dropped.
         settings: every option, for the record.
-        values: per candidate constraint, g(x) on every event (for the residual plots).
     """
 
     features: FeatureMatrix
@@ -148,7 +148,6 @@ class AnalysisResult:
     verdict: Verdict
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything numeric, JSON-serialisable (the ``--json`` and ``result.json`` schema)."""
@@ -235,18 +234,28 @@ class AnalysisResult:
             ax=ax,
         )
 
+    @functools.cached_property
+    def learned_inputs(self) -> tuple[np.ndarray, list[str]]:
+        """The feature columns the VAEs saw (constant ones are left out) and their labels."""
+        fm = self.features
+        cols = [fm.names.index(n) for n in self.learned.names]
+        labels = fm.latex or fm.names
+        return fm.X[:, cols], [labels[c] for c in cols]
+
+    @functools.cached_property
+    def latent_means(self) -> np.ndarray:
+        """Posterior means <z> of every member on the events, (members, events, latent)."""
+        return self.learned.encode(self.learned_inputs[0])[0]
+
     def plot_latents(self, fig: Any = None, member: int = 0) -> Any:
         """<z_j> of one ensemble member against every feature, most relevant latent first."""
         from hepsym.plotting import plot_latents_vs_features
 
-        fm = self.features
-        cols = [fm.names.index(n) for n in self.learned.names]
-        labels = fm.latex or fm.names
-        mu, _ = self.learned.encode(fm.X[:, cols])
+        X, labels = self.learned_inputs
         return plot_latents_vs_features(
-            mu[member],
-            fm.X[:, cols],
-            [labels[c] for c in cols],
+            self.latent_means[member],
+            X,
+            labels,
             latent_order=self.learned.order[member],
             fig=fig,
         )
@@ -299,7 +308,7 @@ def analyze(
         The :class:`AnalysisResult`.
     """
     from hepsym.compare import compare
-    from hepsym.constraints import analyze_constraints, find_constraints
+    from hepsym.constraints import analyze_constraints
     from hepsym.learn import learn
     from hepsym.vae import VAEConfig
 
@@ -320,8 +329,6 @@ def analyze(
     fm.check_finite()
     c_opts = dict(constraints or {})
     c_result = analyze_constraints(fm, seed=seed, **c_opts)
-    candidates, _ = find_constraints(fm, **{k: v for k, v in c_opts.items() if k in _FIND_OPTIONS})
-    values = {c.name: c.evaluate(fm.X) for c in candidates}
     kw = {k: v for k, v in (("epochs", epochs), ("latent", latent)) if v is not None}
     config = dataclasses.replace(vae or VAEConfig(), **kw)
     notes = list(prepared.notes)
@@ -389,13 +396,11 @@ def analyze(
         "vae": config.to_dict(),
         "constraints": sorted(c_opts),
     }
-    return AnalysisResult(fm, c_result, l_result, verdict, tuple(notes), settings, values)
+    return AnalysisResult(fm, c_result, l_result, verdict, tuple(notes), settings)
 
 
 #: smallest VAE batch analyze() falls back to on small files
 MIN_BATCH = 8
-
-_FIND_OPTIONS = frozenset({"extra", "exclude", "sqrt_s", "beams", "resonances", "sphere"})
 
 
 def _surplus_evidence(predicted: int, learned: LearnResult) -> dict[str, float]:

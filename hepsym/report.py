@@ -63,20 +63,20 @@ def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
     _save(fig, folder, "latents_vs_features")
     figures["Mean latent <z_j> of VAE 1 against every feature"] = "latents_vs_features.png"
 
-    fm = result.features
-    if fm.n_features == 2 and len(result.learned.names) == 2:
-        mu, _ = result.learned.encode(fm.X[:, [fm.names.index(n) for n in result.learned.names]])
+    inputs, labels = result.learned_inputs
+    if inputs.shape[1] == 2:
         top = int(result.learned.order[0][0])
-        ax = plot_latent_plane(fm.X, mu[0][:, top], names=fm.latex or fm.names)
+        ax = plot_latent_plane(inputs, result.latent_means[0][:, top], names=labels)
         _save(ax.figure, folder, "latent_plane")
         figures["Most relevant latent <z_1> over the feature plane"] = "latent_plane.png"
 
-    for row in result.constraints.rows:
-        g = result.values.get(row.name)
-        if g is None or not (row.counted or row.kind == "resonance"):
+    X = result.features.X
+    for row, constraint in zip(result.constraints.rows, result.constraints.candidates, strict=True):
+        if not (row.counted or row.kind == "resonance"):
             continue
         exact = row.status == "exact"
-        values = np.asarray(g) - row.expected if exact else np.asarray(g)
+        g = np.asarray(constraint.evaluate(X))
+        values = g - row.expected if exact else g
         ax = plot_residual(
             values,
             name=f"{row.name} - expected" if exact else row.name,

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hepsym.constraints.base import Constraint
 from hepsym.constraints.candidates import ExtraSpec, find_constraints
 from hepsym.constraints.counting import acts, jacobian, rank, topology
 from hepsym.constraints.verify import (
@@ -53,6 +54,8 @@ class ConstraintResult:
         beams: the initial state used, in words.
         source: the data's origin.
         notes: how candidates were chosen, mass mismatches, overrides.
+        candidates: the :class:`~hepsym.constraints.base.Constraint` behind each row, in
+            the same order, to evaluate g(x) again (e.g. for residual plots).
     """
 
     rows: tuple[ConstraintRow, ...]
@@ -72,6 +75,7 @@ class ConstraintResult:
     beams: str = ""
     source: str = ""
     notes: tuple[str, ...] = ()
+    candidates: tuple[Constraint, ...] = field(default=(), repr=False, compare=False)
 
     def row(self, name: str) -> ConstraintRow:
         """The row of the candidate called ``name``."""
@@ -290,4 +294,5 @@ def analyze_constraints(
         beams=b.describe() if (b.known or fm.particles) else "",
         source=fm.source,
         notes=tuple(notes),
+        candidates=tuple(cands),
     )
