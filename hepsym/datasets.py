@@ -76,9 +76,9 @@ class ToyDataset:
         """Evaluate the defining constraint g(x) on every point (``None`` without one)."""
         if self.constraint is None:
             return None
-        columns = {name: self.X[:, i] for i, name in enumerate(self.names)}
-        # The expression is ours (a module constant), never user input.
-        return np.asarray(eval(self.constraint, {"__builtins__": {}}, columns))
+        from hepsym.constraints import parse_expression
+
+        return np.asarray(parse_expression(self.constraint, self.names)(self.X))
 
     def to_dict(self) -> dict[str, Any]:
         """Metadata (everything but the points) as plain Python values."""
