@@ -18,7 +18,7 @@ import vector
 
 vector.register_awkward()
 
-__all__ = ("Beams", "Events", "make_particles", "pdg_charge", "pdg_mass")
+__all__ = ("Beams", "Events", "make_particles", "particle_name", "pdg_charge", "pdg_mass")
 
 #: PDG ids of beams whose whole energy enters the hard process (no parton distribution).
 POINTLIKE_BEAMS = frozenset({11, -11, 13, -13, 22})
@@ -128,7 +128,7 @@ class Beams:
         if not self.known:
             return "unknown (give beams=... or --sqrt-s to test constraints that need it)"
         assert self.energies is not None
-        names = [_particle_name(i) for i in self.ids] if self.ids else ["?", "?"]
+        names = [particle_name(i) for i in self.ids] if self.ids else ["?", "?"]
         return (
             f"{names[0]} {names[1]} at sqrt(s) = {self.sqrt_s:g} GeV "
             f"({self.energies[0]:g} + {self.energies[1]:g} GeV)"
@@ -142,7 +142,8 @@ class Beams:
         }
 
 
-def _particle_name(pid: int) -> str:
+def particle_name(pid: int) -> str:
+    """The ``particle`` package's name of a PDG id (``mu-``), or the id as text if unknown."""
     from particle import Particle
     from particle.particle.particle import ParticleNotFound
 

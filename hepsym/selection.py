@@ -24,7 +24,7 @@ import awkward as ak
 import numpy as np
 
 from hepsym.errors import SelectionError
-from hepsym.events import Beams, Events
+from hepsym.events import Beams, Events, particle_name
 
 __all__ = ("Selection", "Slot", "default_query", "parse_query", "select")
 
@@ -291,7 +291,7 @@ def default_query(events: Events, *, max_particles: int = 4) -> tuple[str, str]:
     if len(counts) and counts.min() == counts.max() and 0 < counts[0] <= max_particles:
         ordered = ak.to_numpy(ak.sort(final, axis=1))
         if (ordered == ordered[0]).all():
-            tokens = [_token(int(p)) for p in ak.to_numpy(final[0])]
+            tokens = [particle_name(int(p)) for p in ak.to_numpy(final[0])]
             query = " ".join(tokens)
             return query, f"every event has the same final state ({query}): studying all of it"
     flat = np.abs(ak.to_numpy(ak.flatten(final)))
@@ -313,13 +313,3 @@ def default_query(events: Events, *, max_particles: int = 4) -> tuple[str, str]:
         f"(most common |PDG ids|: {common or 'none'})"
     )
     raise SelectionError(msg)
-
-
-def _token(pid: int) -> str:
-    from particle import Particle
-    from particle.particle.particle import ParticleNotFound
-
-    try:
-        return Particle.from_pdgid(pid).name
-    except (ParticleNotFound, ValueError):
-        return str(pid)

@@ -8,7 +8,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from hepsym.events import Events
+from hepsym.events import Events, particle_name
 
 __all__ = ("EventsSummary", "summarize")
 
@@ -16,15 +16,10 @@ _STATUS_NAMES = {-1: "incoming", 1: "final state", 2: "intermediate"}
 
 
 def _name(pid: int) -> str:
-    from particle import Particle
-    from particle.particle.particle import ParticleNotFound
-
     if pid == 0:
         return "jet/unknown"
-    try:
-        return Particle.from_pdgid(pid).name
-    except (ParticleNotFound, ValueError):
-        return "?"
+    name = particle_name(pid)
+    return "?" if name == str(pid) else name
 
 
 @dataclass(frozen=True)
