@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from hepsym.learn import learn
+from hepsym import learn
 from hepsym.vae import VAEConfig
 
 
@@ -65,7 +65,7 @@ def study(ensemble: int, seed: int) -> None:
         for label, change in variants.items():
             cfg = dataclasses.replace(base, latent=latent, **change)
             t0 = time.perf_counter()
-            res = learn(X, names, ensemble=ensemble, config=cfg, seed=seed, geometric=False)
+            res = learn(X, names, ensemble=ensemble, vae=cfg, seed=seed, geometric=False)
             dt = time.perf_counter() - t0
             rel = " ".join(f"{r:6.3f}" for r in res.relevance_mean)
             print(
@@ -88,9 +88,7 @@ def main() -> None:
     for name in EXPECT if args.dataset == "all" else [args.dataset]:
         X, names, latent = make(name, seed=args.seed)
         t0 = time.perf_counter()
-        res = learn(
-            X, names, ensemble=args.ensemble, config=VAEConfig(latent=latent), seed=args.seed
-        )
+        res = learn(X, names, ensemble=args.ensemble, vae=VAEConfig(latent=latent), seed=args.seed)
         dt = time.perf_counter() - t0
         manifold, embedding, paper = EXPECT[name]
         if args.json:

@@ -1,9 +1,15 @@
 """hepsym: the true number of degrees of freedom in collider event data.
 
-``hepsym.read`` -> ``hepsym.select`` -> ``hepsym.build_features`` ->
-``hepsym.analyze_constraints`` and ``hepsym.learn.learn`` -> ``hepsym.compare.compare``; or
-all of it at once with ``hepsym.analyze``. The stages that need torch are imported on first
-use, so ``import hepsym`` stays fast.
+The stages, in the order the data flow through them::
+
+    hepsym.read -> hepsym.select -> hepsym.build_features
+        -> hepsym.analyze_constraints   (constraints, rank, predicted dimension)
+        -> hepsym.learn                 (VAE ensemble, relevance, learned dimension)
+        -> hepsym.compare               (the verdict)
+
+or all of it at once with ``hepsym.analyze(path, **options)``; a whole study is one
+:class:`StudySpec`. The stages that need torch are imported on first use, so
+``import hepsym`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,28 +18,70 @@ import importlib
 from typing import Any
 
 from hepsym._version import __version__
-from hepsym.errors import HepsymError
+from hepsym.errors import (
+    ConstraintError,
+    FeatureError,
+    GeneratorError,
+    HepsymError,
+    InputFileError,
+    LearnError,
+    OptionError,
+    SelectionError,
+)
 from hepsym.events import Beams, Events
 from hepsym.features import FeatureMatrix, build_features
+from hepsym.inputs import Prepared, prepare
 from hepsym.io import read
-from hepsym.selection import select
+from hepsym.selection import Selection, select
+from hepsym.spec import ConstraintSpec, InputSpec, LearnSpec, StudySpec, Thresholds, VAEConfig
 
 __all__ = (
+    "AnalysisResult",
     "Beams",
+    "ConstraintError",
+    "ConstraintResult",
+    "ConstraintSpec",
     "Events",
+    "FeatureError",
     "FeatureMatrix",
+    "GeneratorError",
     "HepsymError",
+    "InputFileError",
+    "InputSpec",
+    "LearnError",
+    "LearnResult",
+    "LearnSpec",
+    "OptionError",
+    "Prepared",
+    "Selection",
+    "SelectionError",
+    "StudySpec",
+    "Thresholds",
+    "VAEConfig",
+    "Verdict",
     "__version__",
     "analyze",
     "analyze_constraints",
     "build_features",
+    "compare",
+    "learn",
+    "prepare",
     "read",
     "select",
+    "write_report",
 )
 
+#: names imported on first use, and their modules (torch and matplotlib stay unloaded)
 _LAZY = {
+    "AnalysisResult": "hepsym.result",
+    "ConstraintResult": "hepsym.constraints",
+    "LearnResult": "hepsym.learning",
+    "Verdict": "hepsym.verdict",
     "analyze": "hepsym.analysis",
     "analyze_constraints": "hepsym.constraints",
+    "compare": "hepsym.verdict",
+    "learn": "hepsym.learning",
+    "write_report": "hepsym.report",
 }
 
 
@@ -44,5 +92,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-def __dir__() -> tuple[str, ...]:
-    return __all__
+def __dir__() -> list[str]:
+    return sorted(__all__)

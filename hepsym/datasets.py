@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from hepsym.errors import GeneratorError
+from hepsym.features import FeatureMatrix
 
 __all__ = ("TOYS", "ToyDataset", "circle", "load_toy", "square")
 
@@ -71,6 +72,10 @@ class ToyDataset:
             f"{self.names}, R = {self.R:g}, seed = {self.seed}, noise = {self.noise:g}; "
             f"true dim {self.true_dim}, embedding dim {self.embedding_dim}; {law}>"
         )
+
+    def features(self) -> FeatureMatrix:
+        """The points as a custom :class:`~hepsym.features.FeatureMatrix` ("toy <name>")."""
+        return FeatureMatrix.from_array(self.X, self.names, source=f"toy {self.name}")
 
     def constraint_values(self) -> np.ndarray | None:
         """Evaluate the defining constraint g(x) on every point (``None`` without one)."""

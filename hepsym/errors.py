@@ -15,6 +15,7 @@ __all__ = (
     "HepsymError",
     "InputFileError",
     "LearnError",
+    "OptionError",
     "SelectionError",
 )
 
@@ -45,3 +46,7 @@ class LearnError(HepsymError):
 
 class GeneratorError(HepsymError):
     """Event generation failed or the optional generator is not installed."""
+
+
+class OptionError(HepsymError):
+    """An option or setting has an unknown name or a value out of its range."""

@@ -7,6 +7,7 @@ initial state (:class:`Beams`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,45 +17,11 @@ import awkward as ak
 import numpy as np
 import vector
 
+from hepsym.particles import POINTLIKE_BEAMS, particle_name, pdg_mass
+
 vector.register_awkward()
 
-__all__ = ("Beams", "Events", "make_particles", "particle_name", "pdg_charge", "pdg_mass")
-
-#: PDG ids of beams whose whole energy enters the hard process (no parton distribution).
-POINTLIKE_BEAMS = frozenset({11, -11, 13, -13, 22})
-
-
-def pdg_mass(pid: int) -> float:
-    """PDG mass of a particle in GeV (``nan`` if the id is unknown to ``particle``)."""
-    from particle import Particle
-    from particle.particle.particle import ParticleNotFound
-
-    try:
-        mass = Particle.from_pdgid(int(pid)).mass
-    except (ParticleNotFound, ValueError):
-        return math.nan
-    return math.nan if mass is None else mass / 1000.0
-
-
-def pdg_charge(pids: np.ndarray) -> np.ndarray:
-    """Electric charge (units of e) for an array of PDG ids, ``nan`` where unknown.
-
-    Looks each distinct id up once in the ``particle`` package, so it costs the
-    number of species, not the number of particles.
-    """
-    from particle import Particle
-    from particle.particle.particle import ParticleNotFound
-
-    pids = np.asarray(pids)
-    unique, inverse = np.unique(pids, return_inverse=True)
-    charges = np.empty(len(unique), dtype=np.float64)
-    for i, pid in enumerate(unique):
-        try:
-            charge = Particle.from_pdgid(int(pid)).charge
-        except (ParticleNotFound, ValueError):
-            charge = None
-        charges[i] = math.nan if charge is None else charge
-    return charges[inverse].reshape(pids.shape)
+__all__ = ("Beams", "Events", "make_particles")
 
 
 @dataclass(frozen=True)
@@ -134,24 +101,6 @@ class Beams:
             f"({self.energies[0]:g} + {self.energies[1]:g} GeV)"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ids": list(self.ids) if self.ids else None,
-            "energies": list(self.energies) if self.energies else None,
-            "sqrt_s": self.sqrt_s,
-        }
-
-
-def particle_name(pid: int) -> str:
-    """The ``particle`` package's name of a PDG id (``mu-``), or the id as text if unknown."""
-    from particle import Particle
-    from particle.particle.particle import ParticleNotFound
-
-    try:
-        return Particle.from_pdgid(int(pid)).name
-    except (ParticleNotFound, ValueError):
-        return str(pid)
-
 
 def make_particles(fields: Mapping[str, Any], counts: np.ndarray | None = None) -> ak.Array:
     """Zip per-particle columns into a jagged ``Momentum4D`` array.
@@ -199,6 +148,10 @@ class Events:
 
     def __len__(self) -> int:
         return len(self.particles)
+
+    def with_beams(self, beams: Beams) -> Events:
+        """The same events with another initial state."""
+        return dataclasses.replace(self, beams=beams)
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,7 @@ Python identifiers in user constraint expressions.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,36 @@ import awkward as ak
 import numpy as np
 
 from hepsym.errors import FeatureError
-from hepsym.events import Beams, pdg_mass
+from hepsym.events import Beams
+from hepsym.particles import pdg_mass
 from hepsym.selection import Selection
 
-__all__ = ("KINDS", "FeatureMatrix", "ParticleInfo", "build_features")
+__all__ = (
+    "CONSTANT_RTOL",
+    "KINDS",
+    "FeatureMatrix",
+    "ParticleInfo",
+    "build_features",
+    "constant_columns",
+)
+
+#: a column is constant when its range (max - min) is at most this fraction of its
+#: largest magnitude: hepsym's one rule, used by the constraints (a constant feature is
+#: a constraint x_k = c) and by learning (such a column is left out of the VAE)
+CONSTANT_RTOL = 1e-6
+
+
+def constant_columns(X: np.ndarray) -> np.ndarray:
+    """A boolean per column of ``X`` (events x features): constant by ``CONSTANT_RTOL``.
+
+    An all-zero column is constant; with fewer than two events nothing is.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or len(X) < 2:
+        return np.zeros(X.shape[-1] if X.ndim else 0, dtype=bool)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    return (hi - lo) <= CONSTANT_RTOL * np.maximum(np.abs(lo), np.abs(hi))
+
 
 #: component names and plot labels of each feature kind
 KINDS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -143,9 +170,13 @@ class FeatureMatrix:
             msg = f"{self.source}: no feature {name!r}; features are {', '.join(self.names)}"
             raise FeatureError(msg) from err
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """All columns by name (views, no copy)."""
-        return {n: self.X[:, i] for i, n in enumerate(self.names)}
+    def with_beams(self, beams: Beams) -> FeatureMatrix:
+        """The same features with another initial state."""
+        return dataclasses.replace(self, beams=beams)
+
+    def constant_columns(self) -> np.ndarray:
+        """Which columns are constant by :func:`constant_columns`."""
+        return constant_columns(self.X)
 
     def check_finite(self) -> None:
         """Raise :class:`FeatureError` naming the columns that hold NaN or infinity."""

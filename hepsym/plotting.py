@@ -161,6 +161,10 @@ def plot_latent_plane(
     return ax
 
 
+#: bins of a constraint's residual histogram
+RESIDUAL_BINS = 60
+
+
 def plot_residual(
     values: np.ndarray,
     *,
@@ -170,7 +174,6 @@ def plot_residual(
     width: float | None = None,
     unit: str = "",
     weights: np.ndarray | None = None,
-    bins: int = 60,
     ax: Axes | None = None,
 ) -> Axes:
     """Histogram of one constraint's value over the events, with the expectation marked.
@@ -182,8 +185,7 @@ def plot_residual(
         tolerance: half-width accepted as "holding" (shaded band).
         width: the physical width (e.g. Gamma_Z), drawn as the FWHM around ``expected``.
         unit: unit for the axis label.
-        weights: per-event weights for the histogram.
-        bins: number of bins.
+        weights: per-event weights for the histogram (``RESIDUAL_BINS`` bins).
         ax: axes to draw into.
     """
     import hist
@@ -199,7 +201,7 @@ def plot_residual(
         centre = 0.5 * (lo + hi)
         lo, hi = centre - min_range, centre + min_range
     label = f"{name} [{unit}]" if unit else name
-    h = hist.Hist.new.Reg(bins, lo, hi, name="g", label=label).Weight()
+    h = hist.Hist.new.Reg(RESIDUAL_BINS, lo, hi, name="g", label=label).Weight()
     h.fill(g=v, weight=weights if weights is not None else np.ones_like(v))
     mplhep.histplot(h, ax=ax, label="events", histtype="fill", alpha=0.6)
     ax.axvline(expected, color="tab:red", ls="--", label=f"expected {expected:.6g}")

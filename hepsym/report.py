@@ -1,8 +1,10 @@
-"""Write an analysis to disk: result.json, report.md and the figures, never half-written.
+"""A study's figures and its report on disk: result.json, report.md and the figures.
 
-Everything goes to a hidden temporary folder next to the destination first; only when
-all files are complete are they moved into place (``report.md`` last), so an
-interrupted run leaves no partial report.
+:func:`plot_relevance` and :func:`plot_latents` draw an
+:class:`~hepsym.result.AnalysisResult`; :func:`write_report` writes all of it. Everything
+goes to a hidden temporary folder next to the destination first; only when all files are
+complete are they moved into place (``report.md`` last), so an interrupted run leaves no
+partial report.
 """
 
 from __future__ import annotations
@@ -11,35 +13,48 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hepsym.errors import HepsymError
 
 if TYPE_CHECKING:
-    from hepsym.analysis import AnalysisResult
+    from hepsym.result import AnalysisResult
 
-__all__ = ("FIGURE_FORMATS", "atomic_write_text", "write_figures", "write_report")
+__all__ = ("FIGURE_FORMATS", "plot_latents", "plot_relevance", "write_figures", "write_report")
 
 FIGURE_FORMATS = ("png", "pdf")
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def plot_relevance(result: AnalysisResult, ax: Any = None) -> Any:
+    """Relevance by latent rank with the predicted, embedding and learned dimensions marked."""
+    from hepsym.plotting import plot_relevance as plot
+
+    return plot(
+        result.learned.relevance,
+        predicted=result.constraints.predicted_dim,
+        embedding=result.constraints.embedding_dim,
+        learned=result.learned.learned_dim,
+        ax=ax,
+    )
 
 
-def _save(fig, folder: Path, stem: str) -> list[str]:
+def plot_latents(result: AnalysisResult, fig: Any = None, member: int = 0) -> Any:
+    """<z_j> of one ensemble member against every feature, most relevant latent first."""
+    from hepsym.plotting import plot_latents_vs_features
+
+    X, labels = result.learned_inputs
+    return plot_latents_vs_features(
+        result.latent_means[member],
+        X,
+        labels,
+        latent_order=result.learned.order[member],
+        fig=fig,
+    )
+
+
+def _save(fig: Any, folder: Path, stem: str) -> list[str]:
     import matplotlib.pyplot as plt
 
     names = []
@@ -55,11 +70,11 @@ def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
     from hepsym.plotting import plot_latent_plane, plot_residual
 
     figures = {}
-    ax = result.plot_relevance()
+    ax = plot_relevance(result)
     _save(ax.figure, folder, "relevance")
     figures["Relevance by latent rank (ensemble mean and 16-84% band)"] = "relevance.png"
 
-    fig = result.plot_latents()
+    fig = plot_latents(result)
     _save(fig, folder, "latents_vs_features")
     figures["Mean latent <z_j> of VAE 1 against every feature"] = "latents_vs_features.png"
 

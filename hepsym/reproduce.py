@@ -13,10 +13,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from hepsym.analysis import AnalysisResult, analyze
-from hepsym.features import FeatureMatrix
+from hepsym._output import atomic_write_text
+from hepsym.analysis import analyze
+from hepsym.report import write_report
+from hepsym.result import AnalysisResult
 
 __all__ = ("PAPER", "ReproduceRow", "reproduce_paper")
 
@@ -105,7 +107,9 @@ def _sample(ds: _Dataset, data_dir: Path | None, workdir: Path) -> Path:
     from hepsym.generate import generate
 
     process, kw = ds.generate
-    return Path(generate(process, 10_000, output=workdir / ds.sample, **kw).path)
+    sample = generate(process, 10_000, output=workdir / ds.sample, **kw)
+    assert sample.path is not None  # written, since an output was given
+    return Path(sample.path)
 
 
 def reproduce_paper(
@@ -144,8 +148,7 @@ def reproduce_paper(
             if log:
                 log(f"{ds.name}: {n_events} events, {ensemble} VAEs x {epochs} epochs")
             if ds.sample is None:
-                toy = load_toy(ds.name, n=n_events, seed=seed)
-                source: Any = FeatureMatrix.from_array(toy.X, toy.names, source=f"toy {ds.name}")
+                source: Any = load_toy(ds.name, n=n_events, seed=seed).features()
                 max_events = None
             else:
                 source = _sample(ds, data, Path(work))
@@ -161,10 +164,8 @@ def reproduce_paper(
             )
             rows.append(ReproduceRow(ds.name, ds.title, ds.paper_count, result))
             if out_dir is not None:
-                result.write(Path(out_dir) / ds.name)
+                write_report(result, Path(out_dir) / ds.name)
     if out_dir is not None:
-        from hepsym.report import atomic_write_text
-
         atomic_write_text(Path(out_dir) / "table.md", format_table(rows) + "\n")
         plot_overview(rows, Path(out_dir))
     return rows
@@ -173,6 +174,7 @@ def reproduce_paper(
 def plot_overview(rows: list[ReproduceRow], out_dir: Path) -> Path:
     """All datasets' relevance spectra on one axes (paper figs. 2, 6 and 8 together)."""
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from hepsym.plotting import plot_relevance
 
@@ -182,7 +184,8 @@ def plot_overview(rows: list[ReproduceRow], out_dir: Path) -> Path:
     assert ax is not None
     ax.set_title("hepsym reproduce paper: relevance spectra", fontsize="medium")
     path = out_dir / "relevance_all.png"
-    ax.figure.savefig(path, dpi=110)
-    ax.figure.savefig(path.with_suffix(".pdf"))
-    plt.close(ax.figure)
+    fig = cast("Figure", ax.figure)
+    fig.savefig(path, dpi=110)
+    fig.savefig(path.with_suffix(".pdf"))
+    plt.close(fig)
     return path

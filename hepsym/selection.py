@@ -16,7 +16,6 @@ finds no particle are dropped and counted; the count is part of the result, neve
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,13 +23,13 @@ import awkward as ak
 import numpy as np
 
 from hepsym.errors import SelectionError
-from hepsym.events import Beams, Events, particle_name
+from hepsym.events import Beams, Events
+from hepsym.particles import CHARGED_LEPTONS, JETS, SIGNED_NEUTRINOS, lookup, particle_name
 
 __all__ = ("Selection", "Slot", "default_query", "parse_query", "select")
 
-_LEPTON_FLAVOURS = (11, 13, 15)
-_JETS = frozenset({0, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5, 21})
-_NEUTRINOS = frozenset({12, -12, 14, -14, 16, -16})
+#: the flavours a generic lepton slot may take, in the order they are tried
+_LEPTON_FLAVOURS = tuple(sorted(CHARGED_LEPTONS))
 
 
 @dataclass(frozen=True)
@@ -64,9 +63,6 @@ class Slot:
 
 
 def _slot(token: str) -> Slot:
-    from particle import Particle
-    from particle.particle.particle import InvalidParticle, ParticleNotFound
-
     generic = {
         "l+": Slot(token, frozenset(), "l_plus", "\\ell^{+}", 1),
         "l-": Slot(token, frozenset(), "l_minus", "\\ell^{-}", -1),
@@ -74,24 +70,20 @@ def _slot(token: str) -> Slot:
         "mu": Slot(token, frozenset({13, -13}), "mu", "\\mu"),
         "e": Slot(token, frozenset({11, -11}), "e", "e"),
         "tau": Slot(token, frozenset({15, -15}), "tau", "\\tau"),
-        "nu": Slot(token, _NEUTRINOS, "nu", "\\nu"),
-        "j": Slot(token, _JETS, "j", "j"),
-        "jet": Slot(token, _JETS, "j", "j"),
+        "nu": Slot(token, SIGNED_NEUTRINOS, "nu", "\\nu"),
+        "j": Slot(token, JETS, "j", "j"),
+        "jet": Slot(token, JETS, "j", "j"),
     }
     if token in generic:
         return generic[token]
-    try:
-        if re.fullmatch(r"[+-]?\d+", token):
-            p = Particle.from_pdgid(int(token))
-        else:
-            p = Particle.from_name(token)
-    except (ParticleNotFound, InvalidParticle, ValueError) as err:
+    found = lookup(token)
+    if found is None:
         msg = (
             f"unknown particle {token!r} in selection: use a name such as 'mu-', 'e+', "
             "'gamma', a PDG id such as 13, or one of l+ l- l mu e tau nu jet"
         )
-        raise SelectionError(msg) from err
-    return Slot(token, frozenset({int(p.pdgid)}), p.programmatic_name, p.latex_name)
+        raise SelectionError(msg)
+    return Slot(token, frozenset({found.pdgid}), found.programmatic_name, found.latex_name)
 
 
 def parse_query(query: str | list[str] | tuple[str, ...]) -> tuple[Slot, ...]:

@@ -8,7 +8,8 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from hepsym.events import Events, particle_name
+from hepsym.events import Events
+from hepsym.particles import particle_name
 
 __all__ = ("EventsSummary", "summarize")
 

@@ -19,105 +19,23 @@ Loss (paper eq. 3.1-3.2), per member, on a batch of N events::
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from hepsym.errors import LearnError
+from hepsym.spec import VAEConfig
 
 __all__ = ("Ensemble", "VAEConfig", "member_seeds", "train_ensemble")
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "silu": torch.nn.functional.silu}
 _FORMAT = "hepsym-vae-ensemble/1"
-
-
-@dataclass(frozen=True)
-class VAEConfig:
-    """Settings of one VAE and of its training; the defaults are hepsym's choice.
-
-    The paper fixes beta = 0.1, Adam with lr = 1e-3 and 15-30 epochs; it states
-    neither the hidden layers nor whether inputs are standardised. Measured with
-    ``python examples/reproduce_toys.py --study`` (10^4 events, 20 epochs, 8
-    members, latent 4 for the 2-D toys and 6 for the (p, -p) sphere; learned
-    count and mean relevance per rank):
-
-    * ``standardize=True`` is essential. On raw features the reconstruction
-      term (errors of order R^2 = 100) swamps beta * KL: the sphere keeps all
-      6 of 6 latents active (relevances 122 ... 14), and square and circle
-      half-use a third latent (relevance ~4, only 62% of members give 2).
-      Standardised: square 2, circle 2, sphere 3, every member agreeing.
-    * ``hidden=(32, 32)`` against (64, 64) and (32,): the same counts on all
-      three toys and on the e+e- -> mu+mu- sample (3 of 6); on pp -> Z -> mu mu
-      (8 features, 8 members) (32, 32) gave 5 with 75% agreement, (64, 64) 5
-      with 38%. Unused latents sit at relevance 0.02-0.09 with (32, 32),
-      0.02-0.06 with (64, 64), 0.03-0.11 with (32,). (32, 32) takes about
-      half the time of (64, 64): a 15-member ensemble is compute-bound.
-    * ``batch_size=128`` (79 steps per epoch on 10^4 events): batch 64 gives
-      the same counts and relevances within 5% at twice the time. Far fewer
-      steps (a few hundred in all) leave surplus latents half-collapsed
-      (relevance 0.5-1.5), which the rule then counts.
-    * ``activation="relu"``.
-
-    Args:
-        hidden: Widths of the encoder's hidden layers; the decoder mirrors them.
-        latent: Latent dimension; ``None`` means the number of features.
-        beta: Weight of the KL term (paper: 0.1).
-        epochs: Passes over the data (paper: 15-30).
-        batch_size: Events per optimizer step.
-        lr: Adam learning rate (paper: 1e-3).
-        standardize: Shift and scale each feature to mean 0, std 1 before training.
-        activation: ``"relu"``, ``"tanh"`` or ``"silu"``.
-    """
-
-    hidden: tuple[int, ...] = (32, 32)
-    latent: int | None = None
-    beta: float = 0.1
-    epochs: int = 20
-    batch_size: int = 128
-    lr: float = 1e-3
-    standardize: bool = True
-    activation: str = "relu"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        problems = []
-        if self.latent is not None and self.latent < 1:
-            problems.append(f"latent size must be >= 1, got {self.latent}")
-        if any(h < 1 for h in self.hidden):
-            problems.append(f"hidden layer sizes must be >= 1, got {self.hidden}")
-        if self.epochs < 1:
-            problems.append(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 1:
-            problems.append(f"batch_size must be >= 1, got {self.batch_size}")
-        if not self.beta >= 0:
-            problems.append(f"beta must be >= 0, got {self.beta}")
-        if not self.lr > 0:
-            problems.append(f"lr must be > 0, got {self.lr}")
-        if self.activation not in _ACTIVATIONS:
-            problems.append(
-                f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}"
-            )
-        if problems:
-            msg = "invalid VAEConfig: " + "; ".join(problems)
-            raise LearnError(msg)
-
-    def latent_for(self, n_features: int) -> int:
-        """The latent dimension used for data with ``n_features`` columns."""
-        return n_features if self.latent is None else self.latent
-
-    def to_dict(self) -> dict[str, object]:
-        """The settings as a JSON-serialisable dict."""
-        d = dataclasses.asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
 
 
 def member_seeds(seed: int, members: int) -> list[int]:
@@ -295,7 +213,7 @@ def train_ensemble(
 
     Args:
         X: ``(n_events, n_features)`` float array, finite, no constant column
-            (``hepsym.learn.learn`` checks this and says what is wrong).
+            (``hepsym.learn`` checks this and says what is wrong).
         config: Model and training settings.
         seeds: One seed per member; member k's initial weights, per-epoch event
             order and noise depend on ``seeds[k]`` only.

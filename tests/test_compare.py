@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from hepsym.compare import compare
+from hepsym.verdict import compare
 
 
 def _pred(d, emb):

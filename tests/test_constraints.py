@@ -268,7 +268,7 @@ def test_sqrt_s_given_by_user() -> None:
     # in the centre-of-mass frame each energy is sqrt(s)/2 in every event: found anyway
     assert unknown.status("const_E_mu_minus") == "exact"
     assert unknown.predicted_dim == 2
-    res = analyze_constraints(fm, sqrt_s=80.0)
+    res = analyze_constraints(fm.with_beams(Beams.symmetric(80.0)))
     assert res.status("sum_E") == res.status("sum_pz") == "exact"
     assert (res.rank, res.predicted_dim, res.embedding_dim) == (6, 2, 3)
 
@@ -424,11 +424,10 @@ def test_bad_constraint_kind_and_shape() -> None:
         analyze_constraints(fm, extra=[bad])
 
 
-def test_speed_ten_thousand_events() -> None:
-    import time
-
+def test_ten_thousand_breit_wigner_events() -> None:
+    # the timing of this call is benchmarks/bench_constraints.py's; here: its physics
     rng = np.random.default_rng(8)
     fm = _drell_yan(10_000, 91.1876 + 1.25 * np.tan(rng.uniform(-1.4, 1.4, 10_000)), rng)
-    t0 = time.perf_counter()
-    analyze_constraints(fm)
-    assert time.perf_counter() - t0 < 1.0
+    res = analyze_constraints(fm)
+    assert res.status("m_Z") == "approximate"
+    assert (res.rank, res.predicted_dim) == (5, 3)

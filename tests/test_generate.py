@@ -6,7 +6,6 @@ import math
 import re
 import shlex
 import sys
-import time
 from pathlib import Path
 
 import awkward as ak
@@ -293,9 +292,7 @@ def test_shipped_sample_is_reproduced_bit_for_bit_by_its_command(tmp_path, name,
     argv = documented_commands()[name]
     out = tmp_path / name
     argv[argv.index("-o") + 1] = str(out)
-    start = time.perf_counter()
     assert main(argv) == 0
-    assert time.perf_counter() - start < 15  # ~1-2 s on a laptop core
     assert "wrote 10000" in capsys.readouterr().out
     assert out.read_bytes() == (DATA / name).read_bytes()
 

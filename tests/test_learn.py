@@ -9,7 +9,7 @@ import pytest
 
 from hepsym.errors import FeatureError, LearnError
 from hepsym.geometry import two_nn
-from hepsym.learn import (
+from hepsym.learning import (
     RELEVANCE_FLOOR,
     correlations,
     ensemble_dimension,
@@ -41,9 +41,7 @@ def _sphere(n: int, seed: int = 0) -> np.ndarray:
 @pytest.fixture(scope="module")
 def square_result():
     X = _square(2000)
-    return X, learn(
-        X, ["x1", "x2"], ensemble=3, config=VAEConfig(epochs=40, batch_size=64, latent=4)
-    )
+    return X, learn(X, ["x1", "x2"], ensemble=3, vae=VAEConfig(epochs=40, batch_size=64, latent=4))
 
 
 def test_unused_latents_sit_on_the_prior(square_result):
@@ -66,7 +64,7 @@ def test_linearly_embedded_uniform_features_give_their_number():
     rng = np.random.default_rng(3)
     q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
     X = np.c_[rng.uniform(-1, 1, size=(2000, 2)), np.zeros((2000, 3))] @ q.T
-    res = learn(X, ensemble=5, config=SMALL, seed=2)
+    res = learn(X, ensemble=5, vae=SMALL, seed=2)
     assert res.model.latent == 5
     assert res.learned_dim == 2
     assert res.agreement >= 0.6
@@ -75,9 +73,9 @@ def test_linearly_embedded_uniform_features_give_their_number():
 def test_same_seed_reproduces_and_other_seed_differs():
     X = _circle(600)
     cfg = VAEConfig(epochs=3, batch_size=64, hidden=(16,), latent=3)
-    a = learn(X, ensemble=2, config=cfg, seed=5, geometric=False)
-    b = learn(X, ensemble=2, config=cfg, seed=5, geometric=False)
-    c = learn(X, ensemble=2, config=cfg, seed=6, geometric=False)
+    a = learn(X, ensemble=2, vae=cfg, seed=5, geometric=False)
+    b = learn(X, ensemble=2, vae=cfg, seed=5, geometric=False)
+    c = learn(X, ensemble=2, vae=cfg, seed=6, geometric=False)
     np.testing.assert_array_equal(a.relevance, b.relevance)
     assert not np.allclose(a.relevance, c.relevance)
     assert np.isnan(a.geometric_dim)
@@ -197,11 +195,11 @@ def test_nan_and_infinite_features_name_the_column():
     X = _square(500)
     X[[3, 7, 9], 1] = np.nan
     with pytest.raises(FeatureError, match=r"'py' \(column 1\) has 3 NaN and 0 infinite"):
-        learn(X, ["px", "py"], ensemble=1, config=SMALL)
+        learn(X, ["px", "py"], ensemble=1, vae=SMALL)
     X = _square(500)
     X[0, 0] = np.inf
     with pytest.raises(FeatureError, match=r"column 0.*1 infinite"):
-        learn(X, ensemble=1, config=SMALL)
+        learn(X, ensemble=1, vae=SMALL)
 
 
 def test_constant_feature_is_reported_as_a_constraint():
@@ -209,7 +207,7 @@ def test_constant_feature_is_reported_as_a_constraint():
     with pytest.raises(
         FeatureError, match=r"'E' \(column 2\) is constant \(= 40.*constraint E = c"
     ):
-        learn(X, ["px", "py", "E"], ensemble=1, config=SMALL)
+        learn(X, ["px", "py", "E"], ensemble=1, vae=SMALL)
 
 
 def test_bad_shapes_sizes_and_settings():
@@ -220,11 +218,11 @@ def test_bad_shapes_sizes_and_settings():
     with pytest.raises(FeatureError, match="duplicate"):
         learn(_square(500), ["a", "a"])
     with pytest.raises(LearnError, match="too few for batch_size 64"):
-        learn(_square(100), ensemble=1, config=SMALL)
+        learn(_square(100), ensemble=1, vae=SMALL)
     with pytest.raises(LearnError, match="latent size must be >= 1"):
-        learn(_square(500), config=VAEConfig(latent=0))
+        learn(_square(500), vae=VAEConfig(latent=0))
     with pytest.raises(LearnError, match="at least 1 member"):
-        learn(_square(500), ensemble=0, config=SMALL)
+        learn(_square(500), ensemble=0, vae=SMALL)
 
 
 @pytest.mark.slow
@@ -235,7 +233,7 @@ def test_paper_toys(make, expected):
     Square: 2 of 4 as in the paper. Circle: 2, not the paper's 1 -- the posterior
     means form a ring, which needs the circle's embedding dimension (2).
     """
-    res = learn(make(10_000), ensemble=15, config=VAEConfig(latent=4), seed=0)
+    res = learn(make(10_000), ensemble=15, vae=VAEConfig(latent=4), seed=0)
     assert res.learned_dim == expected
     assert res.agreement >= 0.8
     assert res.geometric_dim == pytest.approx(expected if make is _square else 1, abs=0.1)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 
+from hepsym._output import dumps
 from hepsym.cli.options import (
     add_constraint_options,
     add_input,
     add_learn_options,
     add_root_options,
-    constraint_options,
     features_for,
     print_notes,
+    study_spec,
     subcommand,
-    toy_features,
-    vae_config,
 )
+from hepsym.errors import HepsymError
 
 __all__ = ("COMMANDS",)
 
@@ -31,7 +30,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         args.file, max_events=args.max_events, tree=args.tree, collections=args.collections
     )
     summary = summarize(events)
-    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    print(dumps(summary.to_dict()) if args.json else summary)
     return 0
 
 
@@ -68,10 +67,11 @@ def add_generate(sub: argparse._SubParsersAction) -> None:
 def cmd_constraints(args: argparse.Namespace) -> int:
     from hepsym.constraints import analyze_constraints
 
-    fm, notes = features_for(args)
+    spec = study_spec(args)
+    fm, notes = features_for(args, spec)
     print_notes(notes)
-    result = analyze_constraints(fm, **constraint_options(args))
-    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+    print(dumps(result.to_dict()) if args.json else result)
     return 0
 
 
@@ -94,21 +94,14 @@ def add_constraints(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from hepsym.learn import learn
+    from hepsym.learning import learn_features
 
-    fm, notes = features_for(args)
+    spec = study_spec(args)
+    fm, notes = features_for(args, spec)
     print_notes(notes)
-    result = learn(
-        fm.X,
-        fm.names,
-        ensemble=args.ensemble,
-        config=vae_config(args),
-        seed=args.seed,
-        progress=args.progress,
-        device=args.device,
-        threads=args.threads,
-    )
-    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    result = learn_features(fm, spec.learn)
+    print_notes(result.notes)
+    print(dumps(result.to_dict()) if args.json else result)
     return 0
 
 
@@ -130,33 +123,22 @@ def add_learn(sub: argparse._SubParsersAction) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from hepsym.analysis import analyze
+    from hepsym.report import write_report
 
+    spec = study_spec(args)
     if args.dataset:
-        source, notes = toy_features(args.dataset, args.seed)
+        source, notes = features_for(args, spec)
         print_notes(notes)
-    else:
+    elif args.file:
         source = args.file
-    result = analyze(
-        source,
-        select=args.select,
-        features=args.features,
-        sqrt_s=args.sqrt_s,
-        collider=args.collider,
-        max_events=args.max_events,
-        tree=args.tree,
-        collections=args.collections,
-        ensemble=args.ensemble,
-        vae=vae_config(args),
-        seed=args.seed,
-        progress=args.progress,
-        device=args.device,
-        threads=args.threads,
-        constraints=constraint_options(args),
-    )
+    else:
+        msg = "analyze needs an event FILE or --dataset circle|square"
+        raise HepsymError(msg)
+    result = analyze(source, spec)
     if not args.json:
         print_notes(result.notes)
-    if args.out:
-        out = result.write(args.out)
+    if spec.out:
+        out = write_report(result, spec.out)
         if not args.json:
             print(f"hepsym: report written to {out}/report.md", file=sys.stderr)
     print(result.to_json() if args.json else result.summary())
@@ -202,7 +184,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         log=lambda line: print(f"hepsym: {line}", file=sys.stderr),
     )
     if args.json:
-        print(json.dumps([r.to_dict() for r in rows], indent=2))
+        print(dumps([r.to_dict() for r in rows]))
     else:
         print(format_table(rows))
         for r in rows:

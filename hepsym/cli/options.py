@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -120,22 +121,6 @@ def add_learn_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def vae_config(args: argparse.Namespace) -> Any:
-    """The :class:`~hepsym.vae.VAEConfig` the options ask for."""
-    from hepsym.vae import VAEConfig
-
-    kw: dict[str, Any] = {}
-    if args.dataset and args.latent is None:
-        kw["latent"] = TOY_LATENT
-    if args.latent is not None:
-        kw["latent"] = args.latent
-    if args.epochs is not None:
-        kw["epochs"] = args.epochs
-    if args.hidden is not None:
-        kw["hidden"] = tuple(args.hidden)
-    return VAEConfig(**kw)
-
-
 def add_constraint_options(p: argparse.ArgumentParser) -> None:
     """The user's own constraints, exclusions and resonances."""
     p.add_argument(
@@ -161,51 +146,56 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def constraint_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for :func:`~hepsym.constraints.analyze_constraints`."""
-    opts: dict[str, Any] = {}
-    if args.constraint:
-        opts["extra"] = list(args.constraint)
-    if args.exclude:
-        opts["exclude"] = list(args.exclude)
-    if args.resonance is not None:
-        opts["resonances"] = [] if args.resonance == ["none"] else list(args.resonance)
-    return opts
-
-
 def print_notes(notes: Sequence[str]) -> None:
     """What hepsym chose by itself, on stderr so that ``--json`` output stays clean."""
     for note in notes:
         print(f"hepsym: {note}", file=sys.stderr)
 
 
-def toy_features(name: str, seed: int) -> tuple[Any, list[str]]:
-    """A toy dataset of the paper as a feature matrix, and a note saying which."""
-    from hepsym.datasets import load_toy
-    from hepsym.features import FeatureMatrix
+def study_spec(args: argparse.Namespace) -> Any:
+    """The :class:`~hepsym.spec.StudySpec` the options ask for: built once, used by every stage."""
+    from hepsym.spec import StudySpec
 
-    toy = load_toy(name, seed=seed)
-    fm = FeatureMatrix.from_array(toy.X, toy.names, source=f"toy {name}")
-    return fm, [f"dataset: {toy!r}"]
+    get = functools.partial(getattr, args)
+    latent = get("latent", None)
+    if get("dataset", None) and latent is None:
+        latent = TOY_LATENT
+    resonance = get("resonance", None)
+    return StudySpec().with_options(
+        path=get("file", None),
+        select=get("select", None),
+        features=get("features", None),
+        sqrt_s=get("sqrt_s", None),
+        collider=get("collider", None),
+        max_events=get("max_events", None),
+        tree=get("tree", None),
+        collections=get("collections", None),
+        extra=tuple(get("constraint", ())),
+        exclude=tuple(get("exclude", ())),
+        resonances=None if resonance is None else ([] if resonance == ["none"] else resonance),
+        ensemble=get("ensemble", None),
+        epochs=get("epochs", None),
+        latent=latent,
+        hidden=None if get("hidden", None) is None else tuple(args.hidden),
+        seed=get("seed", None),
+        device=get("device", None),
+        threads=get("threads", None),
+        progress=get("progress", None),
+        out=get("out", None),
+    )
 
 
-def features_for(args: argparse.Namespace) -> tuple[Any, list[str]]:
+def features_for(args: argparse.Namespace, spec: Any) -> tuple[Any, tuple[str, ...]]:
     """The feature matrix of ``--dataset`` or of the event file, with the notes."""
     if args.dataset:
-        return toy_features(args.dataset, getattr(args, "seed", 0))
+        from hepsym.datasets import load_toy
+
+        toy = load_toy(args.dataset, seed=spec.seed)
+        return toy.features(), (f"dataset: {toy!r}",)
     if not args.file:
         msg = f"{args.command} needs an event FILE or --dataset circle|square"
         raise HepsymError(msg)
-    from hepsym.analysis import prepare
+    from hepsym.inputs import prepare
 
-    prepared = prepare(
-        args.file,
-        select_query=args.select,
-        features=args.features,
-        sqrt_s=args.sqrt_s,
-        collider=args.collider,
-        max_events=args.max_events,
-        tree=args.tree,
-        collections=args.collections,
-    )
-    return prepared.features, list(prepared.notes)
+    prepared = prepare(spec.input)
+    return prepared.features, prepared.notes

@@ -1,6 +1,6 @@
 """Kinematic constraints: find them, test them on the data, count the independent ones.
 
-The physics half of hepsym's answer (see ``PHYSICS.md``). For a feature matrix:
+The physics half of hepsym's answer (see ``docs/physics.md``). For a feature matrix:
 
 1. :func:`find_constraints` proposes candidates from what is known of the initial state
    and of the selected particles (momentum and energy conservation, transverse momentum

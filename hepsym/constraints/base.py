@@ -8,8 +8,10 @@ Jacobian with respect to the features can be taken numerically.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,10 +122,6 @@ class Constraint:
             s = np.maximum(np.abs(g), abs(expected))
         return np.abs(s)
 
-    def describe(self) -> str:
-        exp = "a constant" if self.expected is None else f"{self.expected:.6g}"
-        return f"{self.name}: {self.formula} (= {exp}; {self.kind})"
-
 
 @dataclass(frozen=True)
 class ParticleKinematics:
@@ -209,8 +207,13 @@ def _feature_names(fm: FeatureMatrix, kins: Sequence[ParticleKinematics]) -> tup
     return tuple(fm.names[j] for k in kins for j in k.columns)
 
 
+def _add(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The sum of per-event arrays, in order (as ``sum`` adds them, without its 0 start)."""
+    return functools.reduce(operator.add, arrays)
+
+
 def _energy_scale(kins: Sequence[ParticleKinematics]) -> Func:
-    return lambda X: sum(k.p4(X)[0] for k in kins)
+    return lambda X: _add(k.p4(X)[0] for k in kins)
 
 
 _AXES = {"px": 1, "py": 2, "pz": 3}
@@ -233,7 +236,7 @@ def momentum_sum(
         formula=f"{labels} = initial {axis}"
         + (" (transverse momentum conservation)" if transverse else " (momentum conservation)"),
         kind="transverse-momentum" if transverse else "momentum",
-        func=lambda X: sum(k.p4(X)[a] for k in kins),
+        func=lambda X: _add(k.p4(X)[a] for k in kins),
         expected=expected,
         scale=_energy_scale(kins),
         terms=lambda X: np.stack([k.p4(X)[a] for k in kins]),
@@ -253,7 +256,7 @@ def energy_sum(
         name="sum_E",
         formula=f"{labels} = initial E (energy conservation{how})",
         kind="energy",
-        func=lambda X: sum(k.p4(X)[0] for k in kins),
+        func=lambda X: _add(k.p4(X)[0] for k in kins),
         expected=expected,
         scale=_energy_scale(kins),
         terms=lambda X: np.stack([k.p4(X)[0] for k in kins]),
@@ -310,7 +313,7 @@ def invariant_mass(
     """The invariant mass of a group of particles equals a resonance mass (within its width)."""
 
     def m_inv(X: np.ndarray) -> np.ndarray:
-        tot = [sum(c) for c in zip(*(k.p4(X) for k in kins), strict=True)]
+        tot = [_add(c) for c in zip(*(k.p4(X) for k in kins), strict=True)]
         m2 = _mass_squared(*tot)
         return np.sign(m2) * np.sqrt(np.abs(m2))
 

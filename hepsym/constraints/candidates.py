@@ -22,6 +22,7 @@ name) any of them.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,15 @@ from hepsym.constraints.base import (
 from hepsym.constraints.expression import user_constraint
 from hepsym.errors import ConstraintError
 from hepsym.events import Beams
-from hepsym.features import FeatureMatrix
+from hepsym.features import FeatureMatrix, constant_columns
+from hepsym.particles import (
+    CHARGED_LEPTONS,
+    NEUTRINOS,
+    lookup,
+    particle_name,
+    pdg_mass,
+    pdg_width,
+)
 
 __all__ = ("RESONANCES", "ExtraSpec", "find_constraints", "resonance_properties")
 
@@ -58,35 +67,28 @@ RESONANCES = {
     "t": 6,
     "top": 6,
 }
-_CHARGED_LEPTONS = (11, 13, 15)
-_NEUTRINOS = (12, 14, 16)
 
 #: one user constraint: a Constraint, an expression, a callable, or a mapping of
 #: :func:`~hepsym.constraints.expression.user_constraint` arguments (``{"g": ..., ...}``)
 ExtraSpec = Constraint | str | Callable[..., Any] | Mapping[str, Any]
 
-#: a feature is constant when its spread is below this fraction of its magnitude
-CONSTANT_RTOL = 1e-6
-
 
 def resonance_properties(name: str) -> tuple[str, float, float]:
     """(PDG name, mass, width) of a resonance in GeV, from the ``particle`` package."""
-    from particle import Particle
-    from particle.particle.particle import InvalidParticle, ParticleNotFound
-
-    try:
-        p = (
-            Particle.from_pdgid(RESONANCES[name])
-            if name in RESONANCES
-            else Particle.from_name(name)
-        )
-    except (ParticleNotFound, InvalidParticle, ValueError) as err:
-        msg = f"unknown resonance {name!r}; use one of Z, W, H, top or a particle name"
-        raise ConstraintError(msg) from err
-    if p.mass is None:
+    if name in RESONANCES:
+        pid = RESONANCES[name]
+    else:
+        found = lookup(name, ids=False)
+        if found is None:
+            msg = f"unknown resonance {name!r}; use one of Z, W, H, top or a particle name"
+            raise ConstraintError(msg)
+        pid = found.pdgid
+    mass = pdg_mass(pid)
+    if math.isnan(mass):
         msg = f"resonance {name!r} has no PDG mass"
         raise ConstraintError(msg)
-    return p.name, p.mass / 1000.0, (p.width or 0.0) / 1000.0
+    width = pdg_width(pid)
+    return particle_name(pid), mass, 0.0 if math.isnan(width) else width
 
 
 def _flavour(k: ParticleKinematics) -> tuple[set[int], int] | None:
@@ -106,11 +108,11 @@ def _auto_groups(kins: Sequence[ParticleKinematics]) -> list[tuple[str, tuple[in
         if fi is None or fj is None:
             continue
         (ai, si), (aj, sj) = fi, fj
-        if ai == aj and ai <= set(_CHARGED_LEPTONS) and si != sj:
+        if ai == aj and ai <= CHARGED_LEPTONS and si != sj:
             out.append(("Z", (i, j)))
             sfos.append((i, j))
-        lep, nu = (ai, aj) if ai <= set(_CHARGED_LEPTONS) else (aj, ai)
-        if lep <= set(_CHARGED_LEPTONS) and nu <= set(_NEUTRINOS) and {a + 1 for a in lep} == nu:
+        lep, nu = (ai, aj) if ai <= CHARGED_LEPTONS else (aj, ai)
+        if lep <= CHARGED_LEPTONS and nu <= NEUTRINOS and {a + 1 for a in lep} == nu:
             out.append(("W", (i, j)))
         if ai == aj == {22}:
             out.append(("H", (i, j)))
@@ -144,21 +146,21 @@ def _resonances(
         pairs = [g for _, g in _auto_groups(kins) if len(g) == 2]
         every = [tuple(range(len(kins)))] if len(kins) >= 2 else []
         members_list = list(dict.fromkeys(pairs + every))
-        groups = [(res, g) for res in spec for g in members_list]
+        groups = [(str(res), g) for res in spec for g in members_list]
     per_res: dict[str, int] = {}
     for res, _ in groups:
         per_res[res] = per_res.get(res, 0) + 1
     out = []
-    for res, members in groups:
+    for res, group in groups:
         pdg_name, mass, width = resonance_properties(res)
         short = res if res in RESONANCES else pdg_name
         short = {"Z0": "Z", "H0": "H", "W+": "W", "W-": "W", "top": "t", "h": "H"}.get(short, short)
         name = f"m_{short}"
         if per_res[res] > 1:
-            name += "(" + ",".join(labels[i] for i in members) + ")"
+            name += "(" + ",".join(labels[i] for i in group) + ")"
         out.append(
             invariant_mass(
-                fm, [kins[i] for i in members], mass, width or None, name=name, resonance=pdg_name
+                fm, [kins[i] for i in group], mass, width or None, name=name, resonance=pdg_name
             )
         )
     return out
@@ -194,15 +196,11 @@ def _conservation(
 
 
 def _constants(fm: FeatureMatrix) -> list[Constraint]:
-    out = []
     X = fm.X
-    if len(X) == 0:
-        return out
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    for j in range(fm.n_features):
-        if hi[j] - lo[j] <= CONSTANT_RTOL * max(abs(lo[j]), abs(hi[j])):
-            out.append(constant_feature(fm, j, float(np.median(X[:, j]))))
-    return out
+    return [
+        constant_feature(fm, int(j), float(np.median(X[:, j])))
+        for j in np.flatnonzero(constant_columns(X))
+    ]
 
 
 def _extra(spec: ExtraSpec, names: Sequence[str]) -> Constraint:
@@ -223,8 +221,6 @@ def find_constraints(
     *,
     extra: Sequence[ExtraSpec] = (),
     exclude: Sequence[str] = (),
-    sqrt_s: float | None = None,
-    beams: Beams | None = None,
     resonances: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     sphere: bool | None = None,
 ) -> tuple[list[Constraint], list[str]]:
@@ -234,9 +230,6 @@ def find_constraints(
         fm: the feature matrix.
         extra: user constraints to add; one with the name of a candidate replaces it.
         exclude: names (``"m_Z"``) or kinds (``"resonance"``) of candidates to drop.
-        sqrt_s: centre-of-mass energy of point-like beams, in GeV, if the file does not
-            give it: the events are taken in the centre-of-mass frame (total p = 0).
-        beams: the initial state, replacing ``fm.beams``.
         resonances: ``None`` proposes m_Z per opposite-charge same-flavour lepton pair (and
             m_W, m_H where the content suggests them); a list of names (``["Z", "H"]``) tests
             each against every such pair and against all selected particles together; a
@@ -252,19 +245,10 @@ def find_constraints(
             feature that does not exist, a malformed expression.
     """
     notes: list[str] = []
-    if sqrt_s is not None:
-        if beams is not None:
-            msg = "give either sqrt_s or beams, not both"
-            raise ConstraintError(msg)
-        if not sqrt_s > 0:
-            msg = f"sqrt_s must be positive, got {sqrt_s}"
-            raise ConstraintError(msg)
-        beams = Beams.symmetric(float(sqrt_s))
-    beams = fm.beams if beams is None else beams
     kins = kinematics(fm)
     cands: list[Constraint] = []
     if kins:
-        cons, n = _conservation(fm, kins, beams)
+        cons, n = _conservation(fm, kins, fm.beams)
         cands += cons
         notes += n
         cands += [on_shell(fm, k) for k in kins]

@@ -62,16 +62,17 @@ def jacobian(
 
 @dataclass(frozen=True)
 class RankResult:
+    """The modal Jacobian rank over the sampled events and the fraction giving it."""
+
     rank: int
     stability: float
-    per_event: np.ndarray
 
 
 def rank(J: np.ndarray, col_scale: np.ndarray, rtol: float) -> RankResult:
     """Modal rank over events of the column-scaled, row-normalised Jacobian."""
     n_c, n_s, _ = J.shape
     if n_c == 0:
-        return RankResult(0, 1.0, np.zeros(n_s, dtype=int))
+        return RankResult(0, 1.0)
     A = np.transpose(J, (1, 0, 2)) * col_scale[None, None, :]  # events x constraints x features
     norms = np.linalg.norm(A, axis=2, keepdims=True)
     A = np.where(norms > 0, A / np.where(norms > 0, norms, 1.0), 0.0)
@@ -79,7 +80,7 @@ def rank(J: np.ndarray, col_scale: np.ndarray, rtol: float) -> RankResult:
     sv = np.linalg.svd(A, compute_uv=False)
     ranks = np.sum(sv > rtol * np.maximum(sv[:, :1], 1e-300), axis=1)
     modal, count = Counter(ranks.tolist()).most_common(1)[0]
-    return RankResult(int(modal), count / n_s, ranks)
+    return RankResult(int(modal), count / n_s)
 
 
 def acts(J: np.ndarray, col_scale: np.ndarray, scales: np.ndarray, zero_tol: float) -> np.ndarray:

@@ -11,7 +11,7 @@ import ast
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class _Expr:
 
     def _eval(self, node: ast.expr, X: np.ndarray) -> Any:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(cast("float", node.value))
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return X[:, self.names.index(node.id)]
@@ -248,7 +248,7 @@ def user_constraint(
     if not callable(g):
         msg = f"a user constraint must be an expression string or a callable, got {g!r}"
         raise ConstraintError(msg)
-    cname = name or getattr(g, "__name__", "user")
+    cname = str(name or getattr(g, "__name__", "user"))
     if cname == "<lambda>":
         cname = "user"
     try:

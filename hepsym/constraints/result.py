@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hepsym.constraints.base import Constraint
-from hepsym.constraints.candidates import ExtraSpec, find_constraints
+from hepsym.constraints.candidates import find_constraints
 from hepsym.constraints.counting import acts, jacobian, rank, topology
 from hepsym.constraints.verify import (
     ConstraintRow,
-    Thresholds,
     evaluate,
     shuffle_events,
     shuffle_groups,
     verify,
 )
-from hepsym.errors import ConstraintError
-from hepsym.events import Beams
+from hepsym.errors import ConstraintError, OptionError
 from hepsym.features import FeatureMatrix
+from hepsym.spec import ConstraintSpec, Thresholds
 
 __all__ = ("MIN_EVENTS", "ConstraintResult", "analyze_constraints")
 
 #: fewest events for which a rank is reported
-MIN_EVENTS = 20
+MIN_EVENTS = ConstraintSpec().min_events
 
 
 @dataclass(frozen=True)
@@ -87,10 +85,6 @@ class ConstraintResult:
 
     def status(self, name: str) -> str:
         return self.row(name).status
-
-    @property
-    def counted(self) -> tuple[ConstraintRow, ...]:
-        return tuple(r for r in self.rows if r.counted)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary; the keys of the public ``--json`` schema."""
@@ -183,37 +177,21 @@ def _fmt(x: float | None) -> str:
 
 
 def analyze_constraints(
-    fm: FeatureMatrix,
-    *,
-    extra: Sequence[ExtraSpec] = (),
-    exclude: Sequence[str] = (),
-    sqrt_s: float | None = None,
-    beams: Beams | None = None,
-    resonances: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-    sphere: bool | None = None,
-    thresholds: Thresholds | None = None,
-    n_sample: int = 200,
-    rel_step: float = 1e-5,
-    rank_rtol: float = 1e-6,
-    zero_tol: float = 1e-6,
-    min_events: int = MIN_EVENTS,
-    seed: int = 0,
+    fm: FeatureMatrix, spec: ConstraintSpec | None = None, *, seed: int = 0, **options: Any
 ) -> ConstraintResult:
     """Find, verify and count the constraints of a feature matrix.
+
+    The initial state is the feature matrix's (``fm.beams``; another one with
+    ``fm.with_beams(...)``).
 
     Args:
         fm: the features (from :func:`hepsym.features.build_features` or
             :meth:`FeatureMatrix.from_array`).
-        extra, exclude, sqrt_s, beams, resonances, sphere: the candidates, see
-            :func:`~hepsym.constraints.candidates.find_constraints`.
-        thresholds: the verdict's thresholds (defaults: :class:`Thresholds`).
-        n_sample: events on which the Jacobian is evaluated.
-        rel_step: relative finite-difference step.
-        rank_rtol: relative singular-value tolerance of the rank.
-        zero_tol: a gradient below this (in units of the constraint's scale per feature
-            rms) means the constraint does not act on the features.
-        min_events: fewest events accepted.
+        spec: which candidates and how to judge and count them
+            (:class:`~hepsym.spec.ConstraintSpec`); default: hepsym's.
         seed: seeds the event shuffle and the Jacobian sample.
+        options: fields of the :class:`~hepsym.spec.ConstraintSpec` to set, e.g.
+            ``extra=["x1**2 + x2**2 = 100"]``, ``exclude=["m_Z"]``, ``resonances=[]``.
 
     Returns:
         The :class:`ConstraintResult`.
@@ -221,7 +199,10 @@ def analyze_constraints(
     Raises:
         FeatureError: non-finite features.
         ConstraintError: too few events, a bad user constraint, a bad exclusion.
+        OptionError: an unknown option.
     """
+    spec = _spec_with(spec, options)
+    th, min_events = spec.thresholds, spec.min_events
     fm.check_finite()
     if fm.n_events < min_events:
         msg = (
@@ -229,15 +210,12 @@ def analyze_constraints(
             f"need at least {min_events}"
         )
         raise ConstraintError(msg)
-    th = thresholds or Thresholds()
     cands, notes = find_constraints(
         fm,
-        extra=extra,
-        exclude=exclude,
-        sqrt_s=sqrt_s,
-        beams=beams,
-        resonances=resonances,
-        sphere=sphere,
+        extra=spec.extra,
+        exclude=spec.exclude,
+        resonances=spec.resonances,
+        sphere=spec.sphere,
     )
     X = fm.X
     rng = np.random.default_rng(seed)
@@ -245,11 +223,11 @@ def analyze_constraints(
     X_shuffled = shuffle_events(X, groups, rng)
     rows = [verify(c, X, X_shuffled, groups, fm.names, th) for c in cands]
 
-    sample = np.sort(rng.choice(fm.n_events, size=min(n_sample, fm.n_events), replace=False))
+    sample = np.sort(rng.choice(fm.n_events, size=min(spec.n_sample, fm.n_events), replace=False))
     Xs = X[sample]
     col_scale = np.sqrt(np.mean(X * X, axis=0))
     col_scale = np.where(col_scale > 0, col_scale, 1.0)
-    J = jacobian(cands, Xs, col_scale, rel_step)
+    J = jacobian(cands, Xs, col_scale, spec.rel_step)
     scales = (
         np.stack(
             [
@@ -260,7 +238,7 @@ def analyze_constraints(
         if cands
         else np.empty((0, len(Xs)))
     )
-    acting = acts(J, col_scale, scales, zero_tol) if cands else np.zeros(0, bool)
+    acting = acts(J, col_scale, scales, spec.zero_tol) if cands else np.zeros(0, bool)
     for i, c in enumerate(cands):
         a = bool(acting[i]) and c.acts_on_features is not False
         note = rows[i].note
@@ -272,10 +250,10 @@ def analyze_constraints(
             rows[i], acts_on_features=a, counted=a and rows[i].holds, note=note
         )
     idx = [i for i, r in enumerate(rows) if r.counted]
-    rr = rank(J[idx], col_scale, rank_rtol)
+    rr = rank(J[idx], col_scale, spec.rank_rtol)
     d = fm.n_features - rr.rank
     topo = topology(fm, [cands[i] for i in idx], [rows[i].expected for i in idx], J[idx], d)
-    b = beams if beams is not None else (Beams.symmetric(sqrt_s) if sqrt_s else fm.beams)
+    b = fm.beams
     return ConstraintResult(
         rows=tuple(rows),
         feature_names=fm.names,
@@ -289,10 +267,22 @@ def analyze_constraints(
         embedding_exact=topo.exact,
         shape=topo.shape,
         shape_reason=topo.reason,
-        rank_rtol=rank_rtol,
+        rank_rtol=spec.rank_rtol,
         thresholds=th,
         beams=b.describe() if (b.known or fm.particles) else "",
         source=fm.source,
         notes=tuple(notes),
         candidates=tuple(cands),
     )
+
+
+def _spec_with(spec: ConstraintSpec | None, options: dict[str, Any]) -> ConstraintSpec:
+    spec = spec or ConstraintSpec()
+    if not options:
+        return spec
+    known = {f.name for f in dataclasses.fields(ConstraintSpec)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        msg = f"unknown constraint option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        raise OptionError(msg)
+    return dataclasses.replace(spec, **options)

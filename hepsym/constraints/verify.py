@@ -30,30 +30,9 @@ import numpy as np
 from hepsym.constraints.base import Constraint
 from hepsym.errors import ConstraintError, HepsymError
 from hepsym.features import FeatureMatrix
+from hepsym.spec import Thresholds
 
 __all__ = ("ConstraintRow", "Thresholds", "shuffle_events", "verify")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The numbers that turn measurements into a verdict (all stated in the output).
-
-    Attributes:
-        rel_tol: exact means |g - c| <= rel_tol x the constraint's natural scale.
-        exact_fraction: fraction of events that must be within ``rel_tol`` for "exact".
-        n_widths: an approximate constraint's tolerance, in units of its width.
-        approx_fraction: fraction of events that must be within ``n_widths`` widths.
-        max_spread_ratio: largest std(g) / std(g shuffled) for "approximate".
-    """
-
-    rel_tol: float = 1e-6
-    exact_fraction: float = 0.99
-    n_widths: float = 3.0
-    approx_fraction: float = 0.5
-    max_spread_ratio: float = 0.25
-
-    def to_dict(self) -> dict[str, float]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,8 @@ class GeneratedSample:
 
     def to_events(self) -> Events:
         """The sample as a hepsym :class:`~hepsym.events.Events` record (format ``"generated"``)."""
-        from hepsym.events import Beams, Events, make_particles, pdg_charge
+        from hepsym.events import Beams, Events, make_particles
+        from hepsym.particles import pdg_charge
 
         p = self.particles
         fields = {
@@ -153,16 +154,12 @@ class GeneratedSample:
 
     def write_lhe(self, path: str | Path) -> Path:
         """Write the sample as an LHE file (gzipped if the name ends in ``.gz``)."""
-        from hepsym.io.lhe_write import write_lhe
+        from hepsym.io.lhe_write import LHEHeader, write_lhe
 
         settings = "; ".join(self.settings)
-        return write_lhe(
-            path,
+        header = LHEHeader(
             beam_ids=self.beam_ids,
             beam_energies=self.beam_energies,
-            particles=self.particles,
-            counts=self.counts,
-            event_info=self.event_info,
             cross_section_pb=self.cross_section_pb,
             cross_section_error_pb=self.cross_section_error_pb,
             process_id=int(self.event_info["process_id"][0]),
@@ -172,4 +169,11 @@ class GeneratedSample:
                 f"sqrt(s) = {self.sqrt_s!r} GeV, seed = {self.seed}; Pythia "
                 f"{self.pythia_version} settings: {settings}"
             ).replace("--", "- -"),
+        )
+        return write_lhe(
+            path,
+            header,
+            particles=self.particles,
+            counts=self.counts,
+            event_info=self.event_info,
         )

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import awkward as ak
 import numpy as np
 
-from hepsym.events import pdg_charge, pdg_mass
-from hepsym.io._root_naming import CollectionSpec, is_lepton
+from hepsym.io._root_naming import CollectionSpec
+from hepsym.particles import CHARGED_LEPTONS, pdg_charge, pdg_mass
 
 __all__ = ("build_chunk", "column", "particles_from_chunks")
 
@@ -325,7 +325,7 @@ def _identity(
         if charge is None:
             charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)
         return pid, charge
-    if is_lepton(base):
+    if abs(base) in CHARGED_LEPTONS:
         if charge is None:
             notes.append(f"{spec.name}: no charge branch, pid {base} for all, charge unknown")
             return _PID(base), _CHARGE(np.nan)

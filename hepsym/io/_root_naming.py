@@ -177,7 +177,6 @@ _SPECIES = {
     "photon": 22, "photons": 22, "gamma": 22, "gammas": 22, "pho": 22, "ph": 22, "a": 22,
 }  # fmt: skip
 _SPECIES_SUFFIXES = (("electron", 11), ("muon", 13), ("tau", 15), ("photon", 22))
-_LEPTONS = frozenset({11, 13, 15})
 
 
 def pid_from_name(name: str) -> int:
@@ -194,11 +193,6 @@ def pid_from_name(name: str) -> int:
         if low.endswith((suffix, suffix + "s")):
             return pid
     return 0
-
-
-def is_lepton(pid: int) -> bool:
-    """True for the charged leptons e, mu, tau (whose sign follows the charge)."""
-    return abs(pid) in _LEPTONS
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,10 @@ from typing import IO, Any
 import numpy as np
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events, make_particles, pdg_charge
+from hepsym.events import Beams, Events, make_particles
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
 from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
+from hepsym.particles import pdg_charge
 
 __all__ = ("read_lhe",)
 

@@ -14,15 +14,17 @@ import gzip
 import io
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pylhe
 
+from hepsym._output import atomic_open
 from hepsym.errors import GeneratorError
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS
 
-__all__ = ("LHE_FORMAT", "write_lhe")
+__all__ = ("LHE_FORMAT", "LHEHeader", "write_lhe")
 
 #: pylhe output format with round-trip precision (17 significant digits) and no weights block.
 LHE_FORMAT = pylhe.LHEXMLFormat(
@@ -93,20 +95,64 @@ def _events(
     return events
 
 
+@dataclass(frozen=True)
+class LHEHeader:
+    """What an LHE file's ``<init>`` block and opening comment say.
+
+    Attributes:
+        beam_ids: PDG ids of beam A (+z) and beam B (-z), LHE IDBMUP.
+        beam_energies: beam energies in GeV, LHE EBMUP.
+        cross_section_pb: total cross-section in pb, LHE XSECUP.
+        cross_section_error_pb: its uncertainty in pb, LHE XERRUP.
+        process_id: LHE LPRUP of the single process.
+        weighting_strategy: LHE IDWTUP (3: unweighted events of weight 1, as Pythia).
+        generator: ``(name, version, description)`` for a ``<generator>`` tag, or ``None``.
+        comment: text of an XML comment at the top of the file (no ``--``), or ``None``.
+    """
+
+    beam_ids: tuple[int, int]
+    beam_energies: tuple[float, float]
+    cross_section_pb: float
+    cross_section_error_pb: float
+    process_id: int
+    weighting_strategy: int = 3
+    generator: tuple[str, str, str] | None = None
+    comment: str | None = None
+
+    def init(self) -> pylhe.LHEInit:
+        """The header as pylhe's ``LHEInit``."""
+        return pylhe.LHEInit(
+            initInfo=pylhe.LHEInitInfo(
+                beamA=int(self.beam_ids[0]),
+                beamB=int(self.beam_ids[1]),
+                energyA=float(self.beam_energies[0]),
+                energyB=float(self.beam_energies[1]),
+                PDFgroupA=0,
+                PDFgroupB=0,
+                PDFsetA=0,
+                PDFsetB=0,
+                weightingStrategy=int(self.weighting_strategy),
+                numProcesses=1,
+            ),
+            procInfo=[
+                pylhe.LHEProcInfo(
+                    xSection=float(self.cross_section_pb),
+                    error=float(self.cross_section_error_pb),
+                    unitWeight=1.0,
+                    procId=int(self.process_id),
+                )
+            ],
+            generators=[] if self.generator is None else [pylhe.LHEGenerator(*self.generator)],
+        )
+
+
 def write_lhe(
     path: str | os.PathLike[str],
+    header: LHEHeader,
     *,
-    beam_ids: tuple[int, int],
-    beam_energies: tuple[float, float],
     particles: Mapping[str, np.ndarray],
     counts: np.ndarray,
     event_info: Mapping[str, np.ndarray],
-    cross_section_pb: float,
-    cross_section_error_pb: float,
-    process_id: int,
-    weighting_strategy: int = 3,
-    generator: tuple[str, str, str] | None = None,
-    comment: str | None = None,
 ) -> Path:
     """Write events to an LHE file, gzipped when the name ends in ``.gz``.
 
@@ -115,19 +161,12 @@ def write_lhe(
 
     Args:
         path: output file.
-        beam_ids: PDG ids of beam A (+z) and beam B (-z), LHE IDBMUP.
-        beam_energies: beam energies in GeV, LHE EBMUP.
+        header: the beams, cross-section, process and comment (:class:`LHEHeader`).
         particles: flat per-particle columns ``pid, status, mother1, mother2, color1,
             color2, px, py, pz, E, mass`` (LHE conventions: status -1 incoming, 2
             intermediate, 1 final; mothers are 1-based positions within the event).
         counts: number of particles of each event.
         event_info: per-event columns ``weight, scale, aqed, aqcd, process_id``.
-        cross_section_pb: total cross-section in pb, LHE XSECUP.
-        cross_section_error_pb: its uncertainty in pb, LHE XERRUP.
-        process_id: LHE LPRUP of the single process.
-        weighting_strategy: LHE IDWTUP (3: unweighted events of weight 1, as Pythia).
-        generator: ``(name, version, description)`` for a ``<generator>`` tag, or ``None``.
-        comment: text of an XML comment at the top of the file (no ``--``), or ``None``.
 
     Returns:
         The path written.
@@ -136,33 +175,13 @@ def write_lhe(
         GeneratorError: if the file cannot be written.
     """
     path = Path(path)
-    init = pylhe.LHEInit(
-        initInfo=pylhe.LHEInitInfo(
-            beamA=int(beam_ids[0]),
-            beamB=int(beam_ids[1]),
-            energyA=float(beam_energies[0]),
-            energyB=float(beam_energies[1]),
-            PDFgroupA=0,
-            PDFgroupB=0,
-            PDFsetA=0,
-            PDFsetB=0,
-            weightingStrategy=int(weighting_strategy),
-            numProcesses=1,
-        ),
-        procInfo=[
-            pylhe.LHEProcInfo(
-                xSection=float(cross_section_pb),
-                error=float(cross_section_error_pb),
-                unitWeight=1.0,
-                procId=int(process_id),
-            )
-        ],
-        generators=[] if generator is None else [pylhe.LHEGenerator(*generator)],
+    lhe = pylhe.LHEFile(
+        init=header.init(),
+        events=_events(particles, counts, event_info),
+        comment=header.comment,
     )
-    lhe = pylhe.LHEFile(init=init, events=_events(particles, counts, event_info), comment=comment)
-    tmp = path.with_name(f".{path.name}.part")
     try:
-        with open(tmp, "wb") as raw:
+        with atomic_open(path, "wb") as raw:
             if path.suffix == ".gz":
                 # mtime=0 and no file name: identical events give identical bytes.
                 with (
@@ -175,9 +194,7 @@ def write_lhe(
                 with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text:
                     lhe.write(text, lheformat=LHE_FORMAT)
                     text.write("\n")
-        os.replace(tmp, path)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         msg = f"{path}: cannot write LHE file: {err.strerror or err}"
         raise GeneratorError(msg) from err
     return path

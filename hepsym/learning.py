@@ -6,60 +6,51 @@
 
     relevance_j = std_over_events(<z_j>) / mean_over_events(sigma_j)
 
-computed with the encoder's posterior means <z_j> and widths sigma_j on the
-(standardised) training data. A latent the decoder ignores sits on the prior,
-<z_j> ~ 0 and sigma_j ~ 1, so its relevance is ~0 (measured: 0.01-0.03). As a
-second measure each latent's mean KL divergence from the prior (nats) is given.
-
-**The learned-dimension rule** (one rule for every dataset; constants below):
-sort a member's relevances in descending order, raise every value below
-``RELEVANCE_FLOOR`` to the floor (such latents count as unused), append the
-floor as a virtual last rank, and cut at the largest drop in log relevance:
-the count is the number of latents before that drop. Ties go to the smaller
-count; no latent above the floor gives 0. The ensemble's answer is the most
-common member count (ties: the smaller), ``agreement`` the fraction of members
-that give it.
-
-Why a floor of 0.1: read as a signal-to-noise ratio, a latent of relevance r
-carries about 0.5 log2(1 + r^2) bits per event; r = 0.1 is 0.007 bits, i.e.
-nothing, while the unused latents measured here sit at 0.01-0.03 and the used
-ones at 1-10. The floor only decides what counts as "unused"; among used
-latents the gap decides.
+The relevance and the rule that turns it into a count are in :mod:`hepsym.relevance`.
+The VAE's inputs from a feature matrix follow the rules of :func:`learning_inputs`, the
+same for ``hepsym learn`` and ``hepsym analyze``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from hepsym.correlations import Correlations, correlations
-from hepsym.errors import FeatureError, LearnError
+from hepsym.errors import FeatureError, HepsymError, OptionError
+from hepsym.features import FeatureMatrix, constant_columns
 from hepsym.geometry import two_nn
-from hepsym.vae import Ensemble, VAEConfig, member_seeds, train_ensemble
+from hepsym.relevance import (
+    RELEVANCE_FLOOR,
+    RULE,
+    ensemble_dimension,
+    learned_dimension,
+    relevance_and_kl,
+)
+from hepsym.spec import LearnSpec, VAEConfig
+from hepsym.vae import Ensemble, member_seeds, train_ensemble
 
 __all__ = (
+    "MIN_BATCH",
     "RELEVANCE_FLOOR",
     "Correlations",
+    "LearnInputs",
     "LearnResult",
     "check_features",
     "ensemble_dimension",
     "evaluate",
     "learn",
+    "learn_features",
     "learned_dimension",
+    "learning_inputs",
     "load",
     "relevance_and_kl",
-)
-
-#: Relevance below which a latent counts as unused (sits on the prior).
-RELEVANCE_FLOOR = 0.1
-#: The rule in words, as printed and written to JSON.
-RULE = (
-    f"largest drop in log relevance, relevances below {RELEVANCE_FLOOR} count as unused "
-    "(floor appended as a virtual last rank); ensemble: most common member count"
 )
 
 
@@ -101,49 +92,15 @@ def check_features(
             f"in {n} events; remove or fix those events first"
         )
         raise FeatureError(msg)
-    std, top = X.std(axis=0), np.abs(X).max(axis=0)
-    for k in range(m):
-        if (n > 1 and std[k] <= 1e-10 * top[k]) or top[k] == 0:
-            msg = (
-                f"feature {names[k]!r} (column {k}) is constant (= {X[0, k]:.6g} in all {n} "
-                f"events): that is a constraint {names[k]} = c, not a degree of freedom; "
-                "drop the column before learning"
-            )
-            raise FeatureError(msg)
+    constant = constant_columns(X) | (np.abs(X).max(axis=0) == 0)
+    for k in map(int, np.flatnonzero(constant)):
+        msg = (
+            f"feature {names[k]!r} (column {k}) is constant (= {X[0, k]:.6g} in all {n} "
+            f"events): that is a constraint {names[k]} = c, not a degree of freedom; "
+            "drop the column before learning (learn_features does)"
+        )
+        raise FeatureError(msg)
     return X, names
-
-
-def relevance_and_kl(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-latent relevance (eq. 4.3) and mean KL from the prior, in latent order.
-
-    Args:
-        mu: Posterior means, ``(members, n_events, latent)``.
-        sigma: Posterior widths, same shape.
-
-    Returns:
-        ``(relevance, kl)``, each ``(members, latent)``; KL in nats,
-        0.5 * mean_i(mu^2 + sigma^2 - 1 - log sigma^2).
-    """
-    relevance = mu.std(axis=1) / sigma.mean(axis=1)
-    kl = 0.5 * (mu**2 + sigma**2 - 1 - 2 * np.log(sigma)).mean(axis=1)
-    return relevance, kl
-
-
-def learned_dimension(relevance: Sequence[float] | np.ndarray) -> int:
-    """Number of relevant latents of one member by the module's rule (see module docstring)."""
-    r = np.maximum(np.sort(np.asarray(relevance, dtype=np.float64))[::-1], RELEVANCE_FLOOR)
-    if r[0] <= RELEVANCE_FLOOR:
-        return 0
-    logs = np.log(np.append(r, RELEVANCE_FLOOR))
-    return int(np.argmax(logs[:-1] - logs[1:])) + 1
-
-
-def ensemble_dimension(member_dims: Sequence[int]) -> tuple[int, float]:
-    """The most common count (ties: the smaller) and the fraction of members giving it."""
-    counts = Counter(int(d) for d in member_dims)
-    best = max(counts.values())
-    dim = min(d for d, c in counts.items() if c == best)
-    return dim, best / len(member_dims)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +128,7 @@ class LearnResult:
         seed: The ensemble seed.
         n_events: Events used.
         model: The trained :class:`~hepsym.vae.Ensemble`.
+        notes: What the input rules changed (:func:`learning_inputs`).
     """
 
     names: tuple[str, ...]
@@ -191,6 +149,7 @@ class LearnResult:
     seed: int
     n_events: int
     model: Ensemble = field(repr=False)
+    notes: tuple[str, ...] = ()
 
     @property
     def ensemble(self) -> int:
@@ -231,6 +190,7 @@ class LearnResult:
             "latent": self.model.latent,
             "epochs": self.config.epochs,
             "config": self.config.to_dict(),
+            "notes": list(self.notes),
             "correlations": {
                 "columns": list(c.columns),
                 "pearson_abs_mean": c.mean_abs("pearson").tolist(),
@@ -313,29 +273,21 @@ def evaluate(
 def learn(
     X: np.ndarray,
     names: Sequence[str] | None = None,
+    spec: LearnSpec | None = None,
     *,
-    ensemble: int = 15,
-    config: VAEConfig | None = None,
-    seed: int = 0,
     extra: Mapping[str, np.ndarray] | None = None,
-    device: str = "cpu",
-    progress: bool | None = None,
-    threads: int | None = None,
-    geometric: bool = True,
+    **options: Any,
 ) -> LearnResult:
     """Train a VAE ensemble on ``X`` and say how many latent directions it needs.
 
     Args:
         X: ``(n_events, n_features)`` array (any units; standardised inside by default).
         names: Feature names (default ``x1 ... xn``).
-        ensemble: Number of independently seeded VAEs (paper: 15-20).
-        config: Model and training settings; default :class:`~hepsym.vae.VAEConfig()`.
-        seed: Ensemble seed; member seeds come from :func:`~hepsym.vae.member_seeds`.
+        spec: The ensemble's settings (:class:`~hepsym.spec.LearnSpec`); default: hepsym's.
         extra: Extra columns to correlate with <z>, e.g. ``{"px(mu-)-px(mu+)": a}``.
-        device: ``"cpu"`` or ``"cuda"``.
-        progress: tqdm bar over members x epochs; ``None``: only on a terminal.
-        threads: Torch threads while training (default 1).
-        geometric: Also compute the TwoNN estimate.
+        options: fields of the :class:`~hepsym.spec.LearnSpec` to set: ``ensemble``,
+            ``vae`` (a :class:`~hepsym.spec.VAEConfig`), ``seed``, ``device``, ``threads``,
+            ``progress``, ``geometric``.
 
     Returns:
         A :class:`LearnResult`.
@@ -343,16 +295,104 @@ def learn(
     Raises:
         FeatureError: NaN/infinite or constant features, mismatched names.
         LearnError: Too few events for two batches, bad settings (latent < 1), no members.
+        OptionError: an unknown option.
     """
-    config = VAEConfig() if config is None else config
+    spec = _spec_with(spec, options)
     X, names = check_features(X, names)
-    if ensemble < 1:
-        msg = f"ensemble must have at least 1 member, got {ensemble}"
-        raise LearnError(msg)
     model = train_ensemble(
-        X, config, member_seeds(seed, ensemble), device=device, threads=threads, progress=progress
+        X,
+        spec.vae,
+        member_seeds(spec.seed, spec.ensemble),
+        device=spec.device,
+        threads=spec.threads,
+        progress=spec.progress,
     )
-    return evaluate(model, X, names, extra=extra, seed=seed, geometric=geometric)
+    return evaluate(model, X, names, extra=extra, seed=spec.seed, geometric=spec.geometric)
+
+
+def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
+    spec = spec or LearnSpec()
+    if not options:
+        return spec
+    known = {f.name for f in dataclasses.fields(LearnSpec)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        msg = f"unknown learning option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        raise OptionError(msg)
+    return dataclasses.replace(spec, **options)
+
+
+#: smallest batch the VAE falls back to on small files
+MIN_BATCH = 8
+
+
+@dataclass(frozen=True)
+class LearnInputs:
+    """What the VAE is given from a feature matrix, by the rules of :func:`learning_inputs`.
+
+    Attributes:
+        X: the columns the VAE trains on.
+        names: their names.
+        vae: the VAE settings, adjusted for small files.
+        notes: each rule that changed something, in words.
+    """
+
+    X: np.ndarray
+    names: tuple[str, ...]
+    vae: VAEConfig
+    notes: tuple[str, ...] = ()
+
+
+def learning_inputs(fm: FeatureMatrix, vae: VAEConfig) -> LearnInputs:
+    """The VAE's inputs from a feature matrix, the same for ``hepsym learn`` and ``analyze``.
+
+    The rules:
+
+    * a constant column (:func:`~hepsym.features.constant_columns`) is a constraint
+      x_k = c, already in the constraint table: it is left out of the VAE;
+    * a small file (fewer than two batches of events) trains with smaller batches, down
+      to ``MIN_BATCH``, and says that the count will be noisy.
+    """
+    notes = []
+    n = fm.n_events
+    if n < 2 * vae.batch_size and n >= 2 * MIN_BATCH:
+        vae = dataclasses.replace(vae, batch_size=max(MIN_BATCH, n // 4))
+        notes.append(
+            f"only {n} events: VAE batch size lowered to {vae.batch_size}; "
+            "expect a noisy learned dimension"
+        )
+    constant = fm.constant_columns()
+    if constant.any():
+        dropped = [nm for nm, c in zip(fm.names, constant, strict=True) if c]
+        notes.append(f"constant features left out of the VAE (they are constraints): {dropped}")
+    keep = ~constant
+    names = tuple(nm for nm, k in zip(fm.names, keep, strict=True) if k)
+    return LearnInputs(fm.X[:, keep], names, vae, tuple(notes))
+
+
+def learn_features(
+    fm: FeatureMatrix,
+    spec: LearnSpec | None = None,
+    *,
+    extra: Mapping[str, np.ndarray] | None = None,
+    **options: Any,
+) -> LearnResult:
+    """:func:`learn` on a feature matrix, with the input rules of :func:`learning_inputs`.
+
+    The result's ``notes`` say what the rules changed; errors name the file.
+    """
+    spec = _spec_with(spec, options)
+    inputs = learning_inputs(fm, spec.vae)
+    try:
+        result = learn(
+            inputs.X, inputs.names, dataclasses.replace(spec, vae=inputs.vae), extra=extra
+        )
+    except HepsymError as err:
+        if fm.source and fm.source not in str(err):
+            msg = f"{fm.source}: {err}"
+            raise type(err)(msg) from err
+        raise
+    return dataclasses.replace(result, notes=inputs.notes)
 
 
 def load(path: str, *, device: str = "cpu") -> Ensemble:

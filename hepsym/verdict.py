@@ -1,6 +1,6 @@
 """The verdict: the learned dimension against the physics prediction, in plain words.
 
-Three numbers describe the data's surface (``../shared/PHYSICS.md``): the *predicted*
+Three numbers describe the data's surface (``docs/physics.md``): the *predicted*
 (manifold) dimension d = features - independent constraints, the *embedding* dimension
 (the fewest Euclidean coordinates that map the surface continuously and one to one; a
 circle needs 2, a 2-sphere 3), and a model-free *geometric* estimate (TwoNN). A VAE's
@@ -65,15 +65,21 @@ def _surplus_reasons(
 
 
 class _Predicted(Protocol):
-    predicted_dim: int
-    embedding_dim: int
+    @property
+    def predicted_dim(self) -> int: ...
+    @property
+    def embedding_dim(self) -> int: ...
 
 
 class _Learned(Protocol):
-    learned_dim: int
-    agreement: float
-    geometric_dim: float
-    geometric_dim_err: float
+    @property
+    def learned_dim(self) -> int: ...
+    @property
+    def agreement(self) -> float: ...
+    @property
+    def geometric_dim(self) -> float: ...
+    @property
+    def geometric_dim_err(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ def compare(
         constraints: anything with ``predicted_dim`` and ``embedding_dim`` (the
             :class:`~hepsym.constraints.ConstraintResult`, or a toy's known dimensions).
         learned: anything with ``learned_dim``, ``agreement``, ``geometric_dim`` and
-            ``geometric_dim_err`` (a :class:`~hepsym.learn.LearnResult`).
+            ``geometric_dim_err`` (a :class:`~hepsym.learning.LearnResult`).
         approximate: descriptions of the approximate constraints that were counted
             (e.g. ``"m_mumu = m_Z (measured width 2.6 GeV, PDG 2.50 GeV)"``): a VAE can
             resolve the spread of such a constraint as one more direction.

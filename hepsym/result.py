@@ -1,0 +1,138 @@
+"""What a whole study found: :class:`AnalysisResult`, its JSON schema and its summary text.
+
+The figures of a result, and writing it to disk, are in :mod:`hepsym.report`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hepsym._output import atomic_write_text, dumps, json_ready
+from hepsym.features import FeatureMatrix
+from hepsym.spec import StudySpec
+
+if TYPE_CHECKING:
+    from hepsym.constraints import ConstraintResult
+    from hepsym.learning import LearnResult
+    from hepsym.verdict import Verdict
+
+__all__ = ("AnalysisResult",)
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """Everything ``hepsym analyze`` found: constraints, the VAE count, and the verdict.
+
+    Attributes:
+        features: the feature matrix that was studied.
+        constraints: the constraint table, rank and predicted/embedding dimensions.
+        learned: the VAE ensemble's relevances, learned dimension and TwoNN estimate.
+        verdict: the comparison in words.
+        notes: what hepsym picked by itself (selection, features) and dropped.
+        spec: the study as it ran, with hepsym's choices filled in.
+    """
+
+    features: FeatureMatrix
+    constraints: ConstraintResult
+    learned: LearnResult
+    verdict: Verdict
+    notes: tuple[str, ...] = ()
+    spec: StudySpec | None = None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The study's specification as JSON values (``settings`` in the JSON)."""
+        return {} if self.spec is None else self.spec.to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything numeric, JSON-serialisable (the ``--json`` and ``result.json`` schema).
+
+        A quantity that could not be computed (e.g. a skipped geometric estimate) is ``null``.
+        """
+        from hepsym._version import __version__
+
+        fm, c, lr = self.features, self.constraints, self.learned
+        c_dict = c.to_dict()
+        return json_ready(
+            {
+                "hepsym_version": __version__,
+                "source": fm.source,
+                "n_events": fm.n_events,
+                "n_input": fm.n_input,
+                "n_dropped": fm.n_dropped,
+                "features": list(fm.names),
+                "feature_kind": fm.kind,
+                "predicted_dim": c.predicted_dim,
+                "embedding_dim": c.embedding_dim,
+                "learned_dim": lr.learned_dim,
+                "agreement": lr.agreement,
+                "geometric_dim": lr.geometric_dim,
+                "geometric_dim_err": lr.geometric_dim_err,
+                "verdict": self.verdict.text,
+                "outcome": self.verdict.outcome,
+                "rank": c.rank,
+                "constraints": c_dict["constraints"],
+                "constraint_summary": {k: v for k, v in c_dict.items() if k != "constraints"},
+                "learn": lr.to_dict(),
+                "notes": list(self.notes),
+                "settings": self.settings,
+            }
+        )
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The result as strict JSON text; also written (atomically) to ``path`` if given."""
+        text = dumps(self.to_dict())
+        if path is not None:
+            atomic_write_text(path, text + "\n")
+        return text
+
+    def summary(self) -> str:
+        """The human summary: constraint table, the four dimensions, the verdict."""
+        lr, c = self.learned, self.constraints
+        dims = [
+            (
+                f"predicted dimension  {c.predicted_dim}  ({c.n_features} features - {c.rank} "
+                "independent constraints)"
+            ),
+            f"embedding dimension  {c.embedding_dim}  ({c.shape})",
+            (
+                f"learned dimension    {lr.learned_dim}  ({lr.agreement:.0%} of {lr.ensemble} VAEs "
+                f"agree; member counts {sorted(lr.member_dims)})"
+            ),
+            f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
+        ]
+        rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
+        corr = lr.correlations.table(ranks=max(lr.learned_dim, 1) + 1)
+        return "\n".join(
+            [
+                str(c),
+                "",
+                f"relevance by rank (ensemble mean): {rel}",
+                corr,
+                "",
+                *dims,
+                "",
+                "verdict: " + self.verdict.text,
+            ]
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    @functools.cached_property
+    def learned_inputs(self) -> tuple[np.ndarray, list[str]]:
+        """The feature columns the VAEs saw (constant ones are left out) and their labels."""
+        fm = self.features
+        cols = [fm.names.index(n) for n in self.learned.names]
+        labels = fm.latex or fm.names
+        return fm.X[:, cols], [labels[c] for c in cols]
+
+    @functools.cached_property
+    def latent_means(self) -> np.ndarray:
+        """Posterior means <z> of every member on the events, (members, events, latent)."""
+        return self.learned.encode(self.learned_inputs[0])[0]
