@@ -213,6 +213,7 @@ def _parse_fast(
         return None
     part_to = (newlines[last_line] + 1).tolist()
     total = int(counts.sum())
+    particles: np.ndarray | None
     if total == 0:
         particles = np.empty((0, _N_PARTICLE))
     else:

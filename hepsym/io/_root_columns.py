@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import awkward as ak
 import numpy as np
@@ -40,7 +41,9 @@ _VECTOR_NAMES = {
     "mass": "tau",
 }
 
-_PID, _CHARGE = _DTYPES["pid"], _DTYPES["charge"]
+_PID: type[np.int32] = np.int32
+_CHARGE: type[np.float32] = np.float32
+assert (_DTYPES["pid"], _DTYPES["charge"]) == (_PID, _CHARGE)
 
 Columns = dict[str, "np.ndarray | np.generic"]
 
@@ -263,7 +266,7 @@ def _column(
     return out.take(perm, mode="clip")
 
 
-def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.generic | None:
+def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.ndarray | np.generic | None:
     """The value of a column that is the same scalar in every chunk, else ``None``."""
     if any(np.ndim(p) for p in pieces):
         return None
@@ -274,14 +277,13 @@ def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.generic | None:
 
 def _kinematics(
     chunk: _Chunk, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
-) -> dict[str, np.ndarray]:
+) -> Columns:
     if spec.coords == "cartesian":
         # Kept in the file's dtype here: the float64 copy is made once, when merging.
-        return {c: _flat(chunk, spec, c) for c in ("px", "py", "pz", "E")}
-    pt, eta, phi = (_flat(chunk, spec, c) for c in ("pt", "eta", "phi"))
-    mass = _flat(chunk, spec, "mass")
-    if mass is None:
-        mass = _default_mass(chunk, spec, base, notes)
+        return {c: _present(_flat(chunk, spec, c)) for c in ("px", "py", "pz", "E")}
+    pt, eta, phi = (_present(_flat(chunk, spec, c)) for c in ("pt", "eta", "phi"))
+    flat_mass = _flat(chunk, spec, "mass")
+    mass = _default_mass(chunk, spec, base, notes) if flat_mass is None else flat_mass
     if not cartesian:
         return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
     pt, eta, phi, mass = (_as_float(v) for v in (pt, eta, phi, mass))
@@ -295,7 +297,14 @@ def _kinematics(
     }
 
 
-def _as_float(values: np.ndarray | None) -> np.ndarray:
+def _present(values: np.ndarray | None) -> np.ndarray:
+    """A branch the collection spec guarantees (its coordinates)."""
+    assert values is not None
+    return values
+
+
+def _as_float(values: Any) -> Any:
+    """float64 values of an array or a numpy scalar (a collection-wide constant)."""
     assert values is not None
     return values.astype(np.float64, copy=False)
 
@@ -336,5 +345,5 @@ def _identity(
         pid += base
         return pid, charge
     if charge is None:
-        charge = _CHARGE(0.0 if base == 22 else np.nan)
+        return _PID(base), _CHARGE(0.0 if base == 22 else np.nan)
     return _PID(base), charge

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -124,7 +124,7 @@ def read_lhe(
     )
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
+def _blocks(path: Path) -> Generator[bytes, None, None]:
     """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each.
 
     Gzip is recognised by its magic bytes and inflated here rather than with

@@ -217,10 +217,11 @@ def _select_tree(file: Any, path: Path, name: str | None) -> tuple[Any, str, str
         msg = f"{path}: no TTree or RNTuple in the file (it holds {contents})"
         raise InputFileError(msg)
     else:
-        key = _conventional(trees)
-        if key is None:
+        conventional = _conventional(trees)
+        if conventional is None:
             msg = f"{path}: several trees ({listing}); choose one with tree=..."
             raise InputFileError(msg)
+        key = conventional
     try:
         obj = file[key]
     except _UPROOT_ERRORS as err:
