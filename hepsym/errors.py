@@ -13,6 +13,7 @@ __all__ = (
     "FeatureError",
     "GeneratorError",
     "HepsymError",
+    "HepsymWarning",
     "InputFileError",
     "LearnError",
     "OptionError",
@@ -50,3 +51,8 @@ class GeneratorError(HepsymError):
 
 class OptionError(HepsymError):
     """An option or setting has an unknown name or a value out of its range."""
+
+
+class HepsymWarning(UserWarning):
+    """Something a user should know that does not stop the work (an LHE file without its
+    closing tag, events dropped on request); the command line prints it as one line."""

@@ -34,7 +34,7 @@ from hepsym.relevance import (
     relevance_and_kl,
 )
 from hepsym.spec import LearnSpec, VAEConfig
-from hepsym.vae import Ensemble, member_seeds, train_ensemble
+from hepsym.vae import Ensemble, check_memory, member_seeds, train_ensemble
 
 __all__ = (
     "MIN_BATCH",
@@ -299,6 +299,7 @@ def learn(
     """
     spec = _spec_with(spec, options)
     X, names = check_features(X, names)
+    check_memory(X.shape[0], X.shape[1], spec.vae, spec.ensemble)
     model = train_ensemble(
         X,
         spec.vae,

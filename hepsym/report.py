@@ -10,19 +10,24 @@ partial report.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hepsym.errors import HepsymError
+from hepsym._output import OutputFolder
 
 if TYPE_CHECKING:
     from hepsym.result import AnalysisResult
 
-__all__ = ("FIGURE_FORMATS", "plot_latents", "plot_relevance", "write_figures", "write_report")
+__all__ = (
+    "FIGURE_FORMATS",
+    "plot_latents",
+    "plot_relevance",
+    "write_figures",
+    "write_files",
+    "write_report",
+)
 
 FIGURE_FORMATS = ("png", "pdf")
 
@@ -125,36 +130,28 @@ def _markdown(result: AnalysisResult, figures: dict[str, str]) -> str:
     )
 
 
-def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Path:
-    """Write ``result.json``, ``report.md`` and the figures into ``out_dir``.
+def write_files(result: AnalysisResult, folder: str | os.PathLike[str]) -> Path:
+    """Write ``result.json``, the figures and ``report.md`` (last) into an existing folder."""
+    folder = Path(folder)
+    figures = write_figures(result, folder)
+    (folder / "result.json").write_text(result.to_json() + "\n")
+    (folder / "report.md").write_text(_markdown(result, figures))
+    return folder
+
+
+def write_report(
+    result: AnalysisResult, out_dir: str | os.PathLike[str], *, force: bool = False
+) -> Path:
+    """Write ``result.json``, ``report.md`` and the figures into a new folder ``out_dir``.
+
+    The folder appears whole or not at all (:class:`~hepsym._output.OutputFolder`); an
+    existing one is replaced whole with ``force=True`` and refused otherwise.
 
     Raises:
-        HepsymError: ``out_dir`` exists and is not a folder, or cannot be written.
+        OptionError: ``out_dir`` is a file, exists (without ``force``), cannot be written,
+            or another run is writing it.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        msg = f"{out}: exists and is not a folder"
-        raise HepsymError(msg)
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
-    except OSError as err:
-        msg = f"{out}: cannot write the report ({err.strerror})"
-        raise HepsymError(msg) from err
-    try:
-        figures = write_figures(result, tmp)
-        (tmp / "result.json").write_text(result.to_json() + "\n")
-        (tmp / "report.md").write_text(_markdown(result, figures))
-        if not out.exists():
-            os.replace(tmp, out)
-        else:
-            names = sorted(p.name for p in tmp.iterdir())
-            names.sort(key=lambda n: n == "report.md")  # the report last
-            for name in names:
-                os.replace(tmp / name, out / name)
-            tmp.rmdir()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    with OutputFolder(out_dir, force=force) as target:
+        assert target.staging is not None
+        write_files(result, target.staging)
+    return Path(out_dir)

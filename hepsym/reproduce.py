@@ -9,16 +9,20 @@ The same settings are used for every dataset: nothing is tuned to hit the paper'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from hepsym._output import atomic_write_text
+from hepsym._output import OutputFolder, atomic_write_text
 from hepsym.analysis import analyze
-from hepsym.report import write_report
+from hepsym.datasets import load_toy
+from hepsym.errors import OptionError
+from hepsym.report import write_files
 from hepsym.result import AnalysisResult
+from hepsym.spec import StudySpec
 
 __all__ = ("PAPER", "ReproduceRow", "reproduce_paper")
 
@@ -115,8 +119,8 @@ def _sample(ds: _Dataset, data_dir: Path | None, workdir: Path) -> Path:
 def reproduce_paper(
     *,
     fast: bool = False,
-    data_dir: str | os.PathLike[str] | None = "data",
-    out_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | OutputFolder | None = None,
     ensemble: int | None = None,
     epochs: int | None = None,
     seed: int = 0,
@@ -128,47 +132,57 @@ def reproduce_paper(
     Args:
         fast: 5 VAEs instead of 15 (same 10^4 events and 20 epochs: fewer optimiser
             steps leave every latent active, which would say nothing).
-        data_dir: where the shipped collider samples are (generated if missing).
-        out_dir: if given, each dataset's report goes to ``out_dir/<dataset>/`` and the
-            table to ``out_dir/table.md``.
+        data_dir: where the shipped collider samples are; default ``data/`` where it
+            holds them, else they are generated. A folder given but missing is an error.
+        out_dir: if given (a path, or an :class:`~hepsym._output.OutputFolder` planned
+            before the work), each dataset's report goes to ``out_dir/<dataset>/`` and
+            the table to ``out_dir/table.md``; the folder appears whole at the end.
         ensemble, epochs: override the ensemble size and epochs.
         seed: ensemble seed.
         progress: progress bars.
         log: a callable taking a line of text, for progress messages.
-    """
-    from hepsym.datasets import load_toy
 
-    n_events = 10_000
-    ensemble = ensemble or (5 if fast else 15)
-    epochs = epochs or 20
-    data = Path(data_dir) if data_dir is not None else None
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="hepsym-reproduce-") as work:
-        for ds in PAPER:
-            if log:
-                log(f"{ds.name}: {n_events} events, {ensemble} VAEs x {epochs} epochs")
-            if ds.sample is None:
-                source: Any = load_toy(ds.name, n=n_events, seed=seed).features()
-                max_events = None
-            else:
-                source = _sample(ds, data, Path(work))
-                max_events = n_events
-            result = analyze(
-                source,
-                max_events=max_events,
-                ensemble=ensemble,
-                epochs=epochs,
-                latent=ds.latent,
-                seed=seed,
-                progress=progress,
-            )
-            rows.append(ReproduceRow(ds.name, ds.title, ds.paper_count, result))
-            if out_dir is not None:
-                write_report(result, Path(out_dir) / ds.name)
-    if out_dir is not None:
-        atomic_write_text(Path(out_dir) / "table.md", format_table(rows) + "\n")
-        plot_overview(rows, Path(out_dir))
+    Raises:
+        OptionError: a missing ``data_dir``, an unusable ``out_dir``, a bad setting.
+    """
+    ensemble = (5 if fast else 15) if ensemble is None else ensemble
+    epochs = 20 if epochs is None else epochs
+    if data_dir is not None and not Path(data_dir).is_dir():
+        msg = f"{data_dir}: no such folder of samples (leave out --data to generate them)"
+        raise OptionError(msg)
+    data = Path(data_dir if data_dir is not None else "data")
+    out = out_dir if isinstance(out_dir, OutputFolder) or out_dir is None else OutputFolder(out_dir)
+    spec = StudySpec().with_options(ensemble=ensemble, epochs=epochs, seed=seed, progress=progress)
+    with out or contextlib.nullcontext(), tempfile.TemporaryDirectory(prefix="hepsym-") as work:
+        rows = [_run(ds, spec, data, Path(work), log) for ds in PAPER]
+        if out is not None:
+            assert out.staging is not None
+            for row in rows:
+                (out.staging / row.dataset).mkdir()
+                write_files(row.result, out.staging / row.dataset)
+            atomic_write_text(out.staging / "table.md", format_table(rows) + "\n")
+            plot_overview(rows, out.staging)
     return rows
+
+
+#: events per dataset
+N_EVENTS = 10_000
+
+
+def _run(ds: _Dataset, spec: StudySpec, data: Path, work: Path, log: Any) -> ReproduceRow:
+    n_events = N_EVENTS
+    if log:
+        log(
+            f"{ds.name}: {n_events} events, {spec.learn.ensemble} VAEs x {spec.learn.vae.epochs} epochs"
+        )
+    if ds.sample is None:
+        source: Any = load_toy(ds.name, n=n_events, seed=spec.seed).features()
+        max_events = None
+    else:
+        source = _sample(ds, data, work)
+        max_events = n_events
+    result = analyze(source, spec, max_events=max_events, latent=ds.latent)
+    return ReproduceRow(ds.name, ds.title, ds.paper_count, result)
 
 
 def plot_overview(rows: list[ReproduceRow], out_dir: Path) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -330,6 +331,15 @@ class LearnSpec:
         if self.ensemble < 1:
             msg = f"ensemble must have at least 1 member, got {self.ensemble}"
             raise LearnError(msg)
+        if not 0 <= self.seed < 2**32:
+            msg = f"seed must be an integer from 0 to 2**32 - 1, got {self.seed}"
+            raise _problem(msg)
+        if self.threads is not None and self.threads < 1:
+            msg = f"threads must be at least 1, got {self.threads}"
+            raise _problem(msg)
+        if not re.fullmatch(r"cpu|cuda(:\d+)?|mps", self.device):
+            msg = f"unknown torch device {self.device!r}; use cpu, cuda, cuda:N or mps"
+            raise _problem(msg)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON values."""
@@ -363,6 +373,11 @@ class StudySpec:
     constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
     learn: LearnSpec = field(default_factory=LearnSpec)
     out: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.out is not None and not str(self.out).strip():
+            msg = "the output folder name is empty"
+            raise _problem(msg)
 
     @property
     def seed(self) -> int:

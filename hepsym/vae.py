@@ -32,10 +32,65 @@ import torch
 from hepsym.errors import LearnError
 from hepsym.spec import VAEConfig
 
-__all__ = ("Ensemble", "VAEConfig", "member_seeds", "train_ensemble")
+__all__ = (
+    "Ensemble",
+    "VAEConfig",
+    "check_memory",
+    "member_seeds",
+    "memory_estimate",
+    "train_ensemble",
+)
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "silu": torch.nn.functional.silu}
 _FORMAT = "hepsym-vae-ensemble/1"
+
+
+def memory_estimate(n_events: int, n_features: int, cfg: VAEConfig, members: int) -> int:
+    """Bytes an ensemble needs at its peak, from its sizes (an upper estimate, about 2x).
+
+    Weights with their gradients and Adam's two moments, the activations of one batch, and
+    the per-event tensors of every member: the epoch's noise (float32) and the posterior
+    means and widths on all events (float64), with their sorted copies for correlations.
+    """
+    latent = cfg.latent_for(n_features)
+    widths = [n_features, *cfg.hidden, 2 * latent]
+    encoder = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    back = [latent, *reversed(cfg.hidden), n_features]
+    decoder = sum((a + 1) * b for a, b in itertools.pairwise(back))
+    weights = 4 * 4 * (encoder + decoder)
+    batch = 4 * 4 * min(cfg.batch_size, n_events) * (sum(widths) + sum(back))
+    per_event = n_events * latent * (4 + 8 * 2 * 2)
+    return members * (weights + batch + per_event) + 8 * 4 * n_events * n_features
+
+
+def _available_memory() -> int | None:
+    """Bytes the system can give us now (Linux ``MemAvailable``), ``None`` where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_memory(n_events: int, n_features: int, cfg: VAEConfig, members: int) -> None:
+    """Refuse, with the numbers, an ensemble that cannot fit in the memory available.
+
+    Raises:
+        LearnError: the estimate (:func:`memory_estimate`) exceeds what is available.
+    """
+    need, have = memory_estimate(n_events, n_features, cfg, members), _available_memory()
+    if have is not None and need > have:
+        msg = (
+            f"{members} VAEs (hidden {list(cfg.hidden)}, latent "
+            f"{cfg.latent_for(n_features)}) on {n_events} events x {n_features} features "
+            f"need about {need / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB are "
+            "available: use fewer members (--ensemble), smaller layers (--hidden) or fewer "
+            "events (--max-events)"
+        )
+        raise LearnError(msg)
 
 
 def member_seeds(seed: int, members: int) -> list[int]:

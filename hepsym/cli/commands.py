@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable
 
-from hepsym._output import dumps
+from hepsym._output import OutputFolder, dumps
 from hepsym.cli.options import (
     add_constraint_options,
+    add_force,
     add_input,
     add_learn_options,
     add_root_options,
@@ -69,8 +71,8 @@ def cmd_constraints(args: argparse.Namespace) -> int:
 
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
-    print_notes(notes)
     result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+    print_notes(notes)  # after the work: an error stays one line
     print(dumps(result.to_dict()) if args.json else result)
     return 0
 
@@ -98,9 +100,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
-    print_notes(notes)
     result = learn_features(fm, spec.learn)
-    print_notes(result.notes)
+    print_notes((*notes, *result.notes))  # after the work: an error stays one line
     print(dumps(result.to_dict()) if args.json else result)
     return 0
 
@@ -123,24 +124,28 @@ def add_learn(sub: argparse._SubParsersAction) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from hepsym.analysis import analyze
-    from hepsym.report import write_report
+    from hepsym.report import write_files
 
     spec = study_spec(args)
+    # the output is planned before the work: a bad --out fails now, not after the training
+    out = OutputFolder(spec.out, force=args.force) if spec.out is not None else None
+    notes: tuple[str, ...] = ()
     if args.dataset:
         source, notes = features_for(args, spec)
-        print_notes(notes)
     elif args.file:
         source = args.file
     else:
         msg = "analyze needs an event FILE or --dataset circle|square"
         raise HepsymError(msg)
-    result = analyze(source, spec)
+    with out or contextlib.nullcontext():
+        result = analyze(source, spec)
+        if out is not None:
+            assert out.staging is not None
+            write_files(result, out.staging)
     if not args.json:
-        print_notes(result.notes)
-    if spec.out:
-        out = write_report(result, spec.out)
-        if not args.json:
-            print(f"hepsym: report written to {out}/report.md", file=sys.stderr)
+        print_notes((*notes, *result.notes))
+    if out is not None and not args.json:
+        print(f"hepsym: report written to {out.path}/report.md", file=sys.stderr)
     print(result.to_json() if args.json else result.summary())
     return 0
 
@@ -165,8 +170,9 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         "--out",
         default=None,
         metavar="DIR",
-        help="write result.json, report.md and figures (PNG, PDF) here",
+        help="write result.json, report.md and figures (PNG, PDF) into this new folder",
     )
+    add_force(p)
     p.set_defaults(func=cmd_analyze)
 
 
@@ -176,7 +182,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     rows = reproduce_paper(
         fast=args.fast,
         data_dir=args.data,
-        out_dir=args.out,
+        out_dir=OutputFolder(args.out, force=args.force) if args.out is not None else None,
         ensemble=args.ensemble,
         epochs=args.epochs,
         seed=args.seed,
@@ -209,11 +215,14 @@ def add_reproduce(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--data",
-        default="data",
+        default=None,
         metavar="DIR",
-        help="folder with the shipped samples (generated if missing)",
+        help="folder with the shipped samples (default: data/ if it holds them, else generated)",
     )
-    p.add_argument("--out", default=None, metavar="DIR", help="write reports and table.md here")
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="write reports and table.md into this new folder"
+    )
+    add_force(p)
     p.add_argument("--ensemble", type=int, default=None, metavar="N")
     p.add_argument("--epochs", type=int, default=None, metavar="N")
     p.add_argument("--seed", type=int, default=0)

@@ -146,6 +146,15 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_force(p: argparse.ArgumentParser) -> None:
+    """``--force``: replace an existing output folder whole."""
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out folder whole (default: refuse to touch it)",
+    )
+
+
 def print_notes(notes: Sequence[str]) -> None:
     """What hepsym chose by itself, on stderr so that ``--json`` output stays clean."""
     for note in notes:
@@ -157,6 +166,9 @@ def study_spec(args: argparse.Namespace) -> Any:
     from hepsym.spec import StudySpec
 
     get = functools.partial(getattr, args)
+    if get("dataset", None) and get("file", None):
+        msg = f"give an event FILE or --dataset {args.dataset}, not both ({args.file})"
+        raise HepsymError(msg)
     latent = get("latent", None)
     if get("dataset", None) and latent is None:
         latent = TOY_LATENT
