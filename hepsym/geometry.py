@@ -22,7 +22,7 @@ import torch
 
 from hepsym.errors import LearnError
 
-__all__ = ("TwoNNResult", "two_nn")
+__all__ = ("TwoNNResult", "latent_manifold_dims", "two_nn")
 
 #: Fewest points for which the estimate is attempted.
 MIN_POINTS = 20
@@ -122,3 +122,34 @@ def two_nn(
     spread = float(good.std(ddof=1) / np.sqrt(len(good))) if len(good) > 1 else 0.0
     err = max(spread, stat)
     return TwoNNResult(dim=dim, err=err, estimates=estimates, points=m)
+
+
+def latent_manifold_dims(
+    mu: np.ndarray, order: np.ndarray, member_dims: tuple[int, ...], *, seed: int = 0
+) -> tuple[int, ...]:
+    """The dimension of each member's cloud of posterior means, in its relevant latents.
+
+    The relevance count is how many coordinates the encoder spends on the events' surface
+    (its embedding); the cloud of posterior means <z> in those coordinates is the learned
+    surface itself, and TwoNN on it, rounded, is its manifold dimension: 1 for the ring a
+    circle becomes, 2 for the sphere of e+e- -> mu+mu-. ``-1`` where it cannot be
+    estimated (fewer than two relevant latents' worth of distinct points).
+
+    Args:
+        mu: posterior means, ``(members, events, latent)``.
+        order: each member's latents by decreasing relevance, ``(members, latent)``.
+        member_dims: each member's relevance count.
+        seed: seeds TwoNN's subsampling.
+    """
+    out = []
+    for m, k in enumerate(member_dims):
+        if k == 0:
+            out.append(0)
+            continue
+        cloud = mu[m][:, order[m][:k]]
+        try:
+            est = two_nn(cloud, seed=seed).dim
+        except LearnError:
+            est = float("nan")
+        out.append(int(round(est)) if np.isfinite(est) else -1)
+    return tuple(out)

@@ -25,7 +25,7 @@ import numpy as np
 from hepsym.correlations import Correlations, correlations
 from hepsym.errors import FeatureError, HepsymError, OptionError
 from hepsym.features import FeatureMatrix, constant_columns
-from hepsym.geometry import two_nn
+from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.relevance import (
     RELEVANCE_FLOOR,
     RULE,
@@ -129,6 +129,10 @@ class LearnResult:
         n_events: Events used.
         model: The trained :class:`~hepsym.vae.Ensemble`.
         notes: What the input rules changed (:func:`learning_inputs`).
+        member_manifold_dims: Per member, the TwoNN dimension of its posterior means in
+            its relevant latents, rounded (:func:`~hepsym.geometry.latent_manifold_dims`).
+        learned_manifold_dim: The ensemble's answer (most common; -1 if not estimated).
+        learned_manifold_agreement: Fraction of members giving it.
     """
 
     names: tuple[str, ...]
@@ -150,6 +154,9 @@ class LearnResult:
     n_events: int
     model: Ensemble = field(repr=False)
     notes: tuple[str, ...] = ()
+    member_manifold_dims: tuple[int, ...] = ()
+    learned_manifold_dim: int = -1
+    learned_manifold_agreement: float = 0.0
 
     @property
     def ensemble(self) -> int:
@@ -191,6 +198,9 @@ class LearnResult:
             "epochs": self.config.epochs,
             "config": self.config.to_dict(),
             "notes": list(self.notes),
+            "learned_manifold_dim": self.learned_manifold_dim,
+            "learned_manifold_agreement": self.learned_manifold_agreement,
+            "member_manifold_dims": list(self.member_manifold_dims),
             "correlations": {
                 "columns": list(c.columns),
                 "pearson_abs_mean": c.mean_abs("pearson").tolist(),
@@ -219,6 +229,11 @@ class LearnResult:
                 f"({self.agreement:.0%} of members agree; member counts {{{spread}}})"
             ),
             f"rule: {RULE}",
+            (
+                f"learned manifold dimension: {self.learned_manifold_dim} "
+                f"({self.learned_manifold_agreement:.0%} of members agree; TwoNN on each "
+                "member's posterior means in its relevant latents)"
+            ),
             f"geometric dimension (TwoNN): {self.geometric_dim:.2f} +- {self.geometric_dim_err:.2f}",
             self.correlations.table(ranks=max(self.learned_dim, 1) + 1),
         ]
@@ -248,6 +263,9 @@ def evaluate(
     dims = tuple(learned_dimension(r) for r in rel_sorted)
     dim, agreement = ensemble_dimension(dims)
     geo = two_nn(X, seed=seed) if geometric else None
+    manifold = latent_manifold_dims(mu, order, dims, seed=seed) if geometric else ()
+    known = [d for d in manifold if d >= 0]
+    m_dim, m_agreement = ensemble_dimension(known) if known else (-1, 0.0)
     return LearnResult(
         names=names,
         relevance=rel_sorted,
@@ -267,6 +285,9 @@ def evaluate(
         seed=seed,
         n_events=len(X),
         model=model,
+        member_manifold_dims=manifold,
+        learned_manifold_dim=m_dim,
+        learned_manifold_agreement=m_agreement,
     )
 
 

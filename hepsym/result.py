@@ -71,10 +71,14 @@ class AnalysisResult:
                 "embedding_dim": c.embedding_dim,
                 "learned_dim": lr.learned_dim,
                 "agreement": lr.agreement,
+                "learned_manifold_dim": lr.learned_manifold_dim,
+                "learned_manifold_agreement": lr.learned_manifold_agreement,
                 "geometric_dim": lr.geometric_dim,
                 "geometric_dim_err": lr.geometric_dim_err,
                 "verdict": self.verdict.text,
                 "outcome": self.verdict.outcome,
+                "warnings": list(self.verdict.warnings),
+                "ruled_out": list(self.verdict.ruled_out),
                 "rank": c.rank,
                 "constraints": c_dict["constraints"],
                 "constraint_summary": {k: v for k, v in c_dict.items() if k != "constraints"},
@@ -104,8 +108,13 @@ class AnalysisResult:
                 f"learned dimension    {lr.learned_dim}  ({lr.agreement:.0%} of {lr.ensemble} VAEs "
                 f"agree; member counts {sorted(lr.member_dims)})"
             ),
+            (
+                f"learned manifold     {lr.learned_manifold_dim}  "
+                f"({lr.learned_manifold_agreement:.0%} agree; TwoNN on the posterior means)"
+            ),
             f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
         ]
+        warnings = [f"warning: {w}" for w in self.verdict.warnings]
         rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
         corr = lr.correlations.table(ranks=max(lr.learned_dim, 1) + 1)
         return "\n".join(
@@ -118,6 +127,7 @@ class AnalysisResult:
                 *dims,
                 "",
                 "verdict: " + self.verdict.text,
+                *([""] + warnings if warnings else []),
             ]
         )
 

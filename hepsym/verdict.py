@@ -15,12 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ("Verdict", "compare")
+from hepsym.crosscheck import GEOMETRIC_TOLERANCE, STRONG_AGREEMENT, Numbers, cross_check
 
-#: the learned count agrees with a dimension when this fraction of members gives it
-STRONG_AGREEMENT = 0.6
-#: a geometric estimate within this distance of an integer is read as that integer
-GEOMETRIC_TOLERANCE = 0.35
+__all__ = ("Verdict", "compare")
 
 
 #: a surplus latent "tracks" a column when their informational correlation reaches this
@@ -29,9 +26,13 @@ TRACKS = 0.5
 
 def _surplus_reasons(
     approximate: tuple[str, ...], evidence: Mapping[str, float], measured_by: Mapping[str, str]
-) -> list[str]:
-    """Why latents beyond the prediction are used, from what they are seen to encode."""
-    reasons = []
+) -> tuple[list[str], list[str]]:
+    """Why latents beyond the prediction are used, from what they are seen to encode.
+
+    Returns the likely reasons and, apart, the causes the data rule out.
+    """
+    reasons: list[str] = []
+    ruled_out: list[str] = []
     width_columns = set()
     for a in approximate:
         col = measured_by.get(a)
@@ -48,8 +49,8 @@ def _surplus_reasons(
                 f"{evidence[col]:.2f}): the finite width of {a} is resolved as a direction"
             )
         else:
-            reasons.append(
-                f"the width of {a} is ruled out: no surplus latent tracks {col} "
+            ruled_out.append(
+                f"the width of {a}: no surplus latent tracks {col} "
                 f"(informational correlation at most {evidence[col]:.2f})"
             )
     others = sorted(((v, c) for c, v in evidence.items() if c not in width_columns), reverse=True)[
@@ -61,7 +62,7 @@ def _surplus_reasons(
             f"the surplus latents share what the leading ones encode, mostly {seen}: the VAE "
             "spreads directions of a curved surface over more latents than it has dimensions"
         )
-    return reasons
+    return reasons, ruled_out
 
 
 class _Predicted(Protocol):
@@ -95,6 +96,11 @@ class Verdict:
         geometric_matches: ``"predicted"``, ``"embedding"`` or ``""`` (neither).
         text: the paragraph for humans.
         reasons: for a mismatch (or a weak agreement), the likely reasons.
+        ruled_out: causes the data rule out, apart from the likely ones.
+        warnings: every disagreement between hepsym's numbers, one sentence each, with
+            the causes the data do not rule out (see :func:`cross_check`).
+        learned_manifold_dim, learned_manifold_agreement: the dimension of the learned
+            surface (TwoNN on the posterior means), -1 where not estimated.
     """
 
     outcome: str
@@ -107,6 +113,10 @@ class Verdict:
     geometric_matches: str
     text: str
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    ruled_out: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    learned_manifold_dim: int = -1
+    learned_manifold_agreement: float = 0.0
 
     def __str__(self) -> str:
         return self.text
@@ -123,6 +133,10 @@ class Verdict:
             "geometric_matches": self.geometric_matches,
             "text": self.text,
             "reasons": list(self.reasons),
+            "ruled_out": list(self.ruled_out),
+            "warnings": list(self.warnings),
+            "learned_manifold_dim": self.learned_manifold_dim,
+            "learned_manifold_agreement": self.learned_manifold_agreement,
         }
 
 
@@ -175,8 +189,24 @@ def compare(
     geo_match = _geometric_reading(geo, geo_err, d, emb)
     members = f"{agree:.0%} of the ensemble's members"
     reasons: list[str] = []
+    ruled_out: list[str] = []
+    numbers = Numbers.of(d, emb, learned)
+    warnings = cross_check(numbers)
+    reliable = numbers.reliable
 
-    if k == d:
+    contradicted = numbers.manifold >= 0 and numbers.manifold != d
+    if k == d and (not reliable or contradicted):
+        outcome = "predicted"
+        but = (
+            "the count is not a reliable measurement"
+            if not reliable
+            else f"the surface the VAEs learned has dimension {numbers.manifold}"
+        )
+        text = (
+            f"The VAE ensemble's count, {k} ({members} agree), equals the {d} degrees of "
+            f"freedom left by the constraints, but {but} (see the warnings)."
+        )
+    elif k == d:
         outcome = "predicted"
         text = (
             f"The VAE ensemble uses {k} latent direction{'s' if k != 1 else ''} ({members} agree), "
@@ -211,7 +241,9 @@ def compare(
             f"{emb})."
         )
         if k > emb:
-            reasons.extend(_surplus_reasons(approximate, evidence or {}, measured_by or {}))
+            likely, excluded = _surplus_reasons(approximate, evidence or {}, measured_by or {})
+            reasons.extend(likely)
+            ruled_out.extend(excluded)
             reasons.append(
                 "the decoder may need extra latents to reconstruct a curved surface well within "
                 "the training budget"
@@ -240,4 +272,23 @@ def compare(
         text += f" The model-free TwoNN estimate is {geo:.2f} +- {geo_err:.2f}."
     if reasons:
         text += " Likely reasons: " + "; ".join(reasons) + "."
-    return Verdict(outcome, d, emb, k, agree, geo, geo_err, geo_match, text, tuple(reasons))
+    if ruled_out:
+        text += " Ruled out by the data: " + "; ".join(ruled_out) + "."
+    if numbers.manifold >= 0:
+        text += numbers.manifold_reading()
+    return Verdict(
+        outcome,
+        d,
+        emb,
+        k,
+        agree,
+        geo,
+        geo_err,
+        geo_match,
+        text,
+        tuple(reasons),
+        tuple(ruled_out),
+        warnings,
+        numbers.manifold,
+        numbers.manifold_agreement,
+    )

@@ -189,3 +189,14 @@ def test_spec_options_and_unknown_option():
         StudySpec().with_options(ensembel=3)
     with pytest.raises(OptionError, match="sqrt\\(s\\) must be a positive number"):
         StudySpec().with_options(sqrt_s=-80.0)
+
+
+def test_excluding_a_holding_constraint_is_caught_by_twonn(capsys):
+    # without sum_E the constraints predict 3, but the events lie on a 2-sphere
+    assert main(["analyze", str(EE), "--exclude", "sum_E", "--json", *QUICK]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["predicted_dim"] == 3
+    assert d["geometric_dim"] == pytest.approx(2.0, abs=0.15)
+    assert any("contradicts the predicted dimension 3" in w for w in d["warnings"])
+    assert "learned_manifold_dim" in d
+    assert "learned_manifold_agreement" in d

@@ -237,3 +237,20 @@ def test_paper_toys(make, expected):
     assert res.learned_dim == expected
     assert res.agreement >= 0.8
     assert res.geometric_dim == pytest.approx(expected if make is _square else 1, abs=0.1)
+    assert res.learned_manifold_dim == (2 if make is _square else 1)
+    assert res.learned_manifold_agreement >= 0.8
+
+
+def test_learned_manifold_dimension_of_square_and_circle(square_result):
+    # the relevance count is the embedding (2 for the circle's ring); the cloud of
+    # posterior means in those latents is the learned surface: 2 for the square, 1 the circle
+    _, square = square_result
+    assert square.learned_manifold_dim == 2
+    assert square.learned_manifold_agreement == 1.0
+    X = _circle(2000)
+    circle = learn(X, ensemble=3, vae=VAEConfig(epochs=40, batch_size=64, latent=4))
+    assert circle.learned_dim == 2
+    assert circle.member_manifold_dims == (1, 1, 1)
+    assert circle.learned_manifold_dim == 1
+    d = circle.to_dict()
+    assert (d["learned_manifold_dim"], d["learned_manifold_agreement"]) == (1, 1.0)
