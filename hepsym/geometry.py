@@ -151,5 +151,5 @@ def latent_manifold_dims(
             est = two_nn(cloud, seed=seed).dim
         except LearnError:
             est = float("nan")
-        out.append(int(round(est)) if np.isfinite(est) else -1)
+        out.append(round(est) if np.isfinite(est) else -1)
     return tuple(out)

@@ -127,7 +127,7 @@ class AnalysisResult:
                 *dims,
                 "",
                 "verdict: " + self.verdict.text,
-                *([""] + warnings if warnings else []),
+                *(["", *warnings] if warnings else []),
             ]
         )
 
