@@ -12,7 +12,7 @@ import pytest
 
 import hepsym.io
 import hepsym.io._lhe_parse as lhe_parse
-from hepsym.errors import InputFileError
+from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams
 from hepsym.io import lhe
 from hepsym.io.lhe import read_lhe
@@ -287,11 +287,11 @@ def test_max_events(powheg, monkeypatch):
     assert ak.all(some.particles.px == powheg.particles.px[:7])
     np.testing.assert_array_equal(some.weights, powheg.weights[:7])
     assert len(read_lhe(POWHEG, max_events=1000)) == 100
-    assert len(read_lhe(POWHEG, max_events=0)) == 0
     monkeypatch.setattr(lhe, "BLOCK_SIZE", 1000)
     assert len(read_lhe(POWHEG, max_events=13)) == 13
-    with pytest.raises(ValueError, match="max_events"):
-        read_lhe(POWHEG, max_events=-1)
+    for bad in (0, -1):
+        with pytest.raises(OptionError, match=f"max_events must be at least 1, got {bad}"):
+            read_lhe(POWHEG, max_events=bad)
 
 
 def test_beams_override():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import uproot
 
-from hepsym.errors import InputFileError
+from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams, make_particles
 from hepsym.io import read
 from hepsym.io._root_columns import _interleave
@@ -124,9 +124,9 @@ def test_max_events_and_chunks_agree(hzz):
     assert ak.all(chunked.particles.E == hzz.particles.E)
     assert ak.all(chunked.particles.pid == hzz.particles.pid)
     np.testing.assert_array_equal(chunked.weights, hzz.weights)
-    none = read(HZZ, max_events=0)
-    assert len(none) == 0
-    assert none.particles.fields == hzz.particles.fields
+    for bad in (0, -1):
+        with pytest.raises(OptionError, match=f"max_events must be at least 1, got {bad}"):
+            read(HZZ, max_events=bad)
 
 
 def test_vector_behaviour(hzz):

@@ -5,7 +5,9 @@ The LHE event record (hep-ph/0609017, arXiv:1405.1067) is line based: after the
 (NUP IDPRUP XWGTUP SCALUP AQEDUP AQCDUP) and then NUP particle lines of thirteen
 numbers (IDUP ISTUP MOTHUP1 MOTHUP2 ICOLUP1 ICOLUP2 PUP1..PUP5 VTIMUP SPINUP).
 Anything after the particle lines up to ``</event>`` (``#`` comments, ``<rwgt>``,
-``<weights>``, ``<scales/>``...) is optional information and is skipped.
+``<weights>``, ``<scales/>``...) is optional information and is skipped, but it must
+start with ``<`` or ``#``: a line of numbers there is a particle line more than NUP
+announces, an error.
 
 :func:`parse_block` takes a bytes block holding whole events and returns their
 header and particle tables. It finds the tags and lines with numpy on the byte
@@ -19,6 +21,7 @@ event, which accepts any layout the format allows and says exactly what is wrong
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 
@@ -38,6 +41,10 @@ _EVENT_CLOSE = re.compile(rb"</event\s*>")
 #: The bytes of the regex class ``\s``, and those that may follow ``<event``.
 _WHITESPACE = np.frombuffer(b" \t\n\r\x0b\x0c", dtype=np.uint8)
 _TAG_FOLLOW = np.frombuffer(b" \t\n\r\x0b\x0c>/", dtype=np.uint8)
+#: How the optional information after the particle lines may start.
+_EXTRA_START = np.frombuffer(b"<#", dtype=np.uint8)
+#: Integer columns beyond this are refused: float64 holds integers exactly up to it.
+_MAX_INT = 2.0**53
 
 
 class EventFormatError(ValueError):
@@ -205,11 +212,13 @@ def _parse_fast(
     if header is None:
         return None
     counts_f = header[:, 0]
-    if np.any(counts_f < 0) or np.any(counts_f != np.rint(counts_f)):
+    if not np.all((counts_f >= 0) & (counts_f < len(newlines)) & (counts_f == np.rint(counts_f))):
         return None
     counts = counts_f.astype(np.int64)
     last_line = tag_line + 1 + counts
     if last_line[-1] >= len(newlines) or np.any(newlines[last_line] >= ends):
+        return None
+    if not _only_extra_info_after(buf, newlines[last_line] + 1, ends):
         return None
     part_to = (newlines[last_line] + 1).tolist()
     total = int(counts.sum())
@@ -222,9 +231,31 @@ def _parse_fast(
         if particles is None:
             return None
         ints = particles[:, :_N_INT]
-        if np.any(ints != np.rint(ints)):
+        if not np.all((ints == np.rint(ints)) & (np.abs(ints) <= _MAX_INT)):
             return None
     return EventBlock(header, particles, counts, len(newlines))
+
+
+def _only_extra_info_after(buf: np.ndarray, after: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether each event's text from ``after`` to its ``</event>`` (at ``ends``) is
+    empty or starts, after blanks, with ``<`` or ``#``; ``False`` also when unsure
+    (many blanks), which leaves the event to the event-by-event parse to judge.
+    """
+    at = after[after < ends]
+    stop = ends[after < ends]
+    for _ in range(16):
+        if not len(at):
+            return True
+        first = buf[at]
+        if np.any(
+            np.isin(first, _EXTRA_START, invert=True) & np.isin(first, _WHITESPACE, invert=True)
+        ):
+            return False
+        blank = np.isin(first, _WHITESPACE)
+        at, stop = at[blank] + 1, stop[blank]
+        inside = at < stop
+        at, stop = at[inside], stop[inside]
+    return not len(at)
 
 
 def _join(block: bytes, starts: list[int], stops: list[int]) -> bytes:
@@ -289,7 +320,7 @@ def _parse_slow(
         offset, line = lines[0]
         header = _parse_line(line, _N_HEADER, k, offset, "header line")
         n = header[0]
-        if n < 0 or n != int(n):
+        if not (math.isfinite(n) and n >= 0 and n == int(n)):
             raise EventFormatError(k, offset, f"number of particles {n!r} is not a count")
         n = int(n)
         body = lines[1 : 1 + n]
@@ -299,13 +330,25 @@ def _parse_slow(
         if found < n:
             msg = f"header announces {n} particles but only {found} particle lines follow"
             raise EventFormatError(k, offset, msg)
+        if len(lines) > 1 + n and lines[1 + n][1].lstrip()[:1] not in (b"<", b"#"):
+            extra_offset, extra = lines[1 + n]
+            msg = (
+                f"more particle lines than the {n} the header announces (NUP): "
+                f"{_show(extra)} (optional information after the particles must start "
+                "with < or #)"
+            )
+            raise EventFormatError(k, extra_offset, msg)
         for i, (offset, line) in enumerate(body, start=1):
             row = _parse_line(line, _N_PARTICLE, k, offset, f"particle line {i}")
             for j in range(_N_INT):
-                if row[j] != int(row[j]):
+                value = row[j]
+                if not (math.isfinite(value) and value == int(value)):
                     problem = (
-                        f"particle line {i}: {PARTICLE_COLUMNS[j]} {row[j]!r} is not an integer"
+                        f"particle line {i}: {PARTICLE_COLUMNS[j]} {value!r} is not an integer"
                     )
+                    raise EventFormatError(k, offset, problem)
+                if abs(value) > _MAX_INT:
+                    problem = f"particle line {i}: {PARTICLE_COLUMNS[j]} {value!r} is too large"
                     raise EventFormatError(k, offset, problem)
             rows.append(row)
         headers.append(header)

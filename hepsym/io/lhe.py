@@ -25,8 +25,10 @@ of arXiv:1405.1067): nothing depends on which generator wrote the file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import warnings
 import zlib
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -34,8 +36,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events, make_particles
+from hepsym.errors import HepsymWarning, InputFileError
+from hepsym.events import Beams, Events, check_momenta, make_particles
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
 from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
 from hepsym.particles import pdg_charge
@@ -49,6 +51,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _INIT = re.compile(rb"<init(?:\s[^>]*)?>(.*?)</init\s*>", re.DOTALL)
 _INIT_END = re.compile(rb"</init\s*>")
 _EVENT_TAG = re.compile(rb"<event[\s>/]")
+_END_TAG = b"</LesHouchesEvents"
 _VERSION = re.compile(rb"<LesHouchesEvents[^>]*?version\s*=\s*[\"']([^\"']*)[\"']")
 _GENERATOR = re.compile(rb"<generator([^>]*)>(.*?)</generator\s*>", re.DOTALL)
 _ATTRIBUTE = re.compile(rb"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']")
@@ -72,6 +75,8 @@ def read_lhe(
     *,
     max_events: int | None = None,
     beams: Beams | None = None,
+    strict: bool = False,
+    drop_bad_events: bool = False,
 ) -> Events:
     """Read an LHE file, plain or gzipped (recognised by its first bytes).
 
@@ -84,37 +89,54 @@ def read_lhe(
 
     Args:
         path: the ``.lhe`` or ``.lhe.gz`` file.
-        max_events: read at most this many events (the rest of the file is not read).
+        max_events: read at most this many events (the rest of the file is not read);
+            at least 1.
         beams: the initial state; overrides the file's ``<init>`` block.
+        strict: a file that ends after an event without the closing
+            ``</LesHouchesEvents>`` tag (perhaps cut at an event boundary) is an
+            error, not a :class:`~hepsym.errors.HepsymWarning`.
+        drop_bad_events: remove events with an invalid momentum or weight (with a
+            warning) instead of raising; see :func:`hepsym.events.check_momenta`.
 
     Returns:
         The events, with XWGTUP as weights (negative weights kept) and, in
         ``metadata``: ``lhe_version``, ``generators`` (from ``<generator>`` tags or,
         failing those, names found in the header), ``processes`` (per-process
         cross-section in pb, its error, maximum weight and id), ``cross_section_pb``
-        (their sum), ``weighting`` (IDWTUP), ``pdf`` and ``n_events``.
+        (their sum), ``weighting`` (IDWTUP), ``pdf``, ``n_events`` and
+        ``n_bad_events`` (events dropped by ``drop_bad_events``, 0 when none).
 
     Raises:
         InputFileError: not an LHE file, no ``<init>`` block, no events, a malformed
-            event (the message names it), or a truncated file (plain or gzipped).
+            event (the message names it), a truncated file (plain or gzipped; without
+            the closing tag only with ``strict``), or an invalid momentum.
+        OptionError: ``max_events`` below 1.
     """
-    p = Path(path)
-    if max_events is not None and max_events < 0:
-        msg = f"max_events must be >= 0, not {max_events}"
-        raise ValueError(msg)
+    from hepsym.io import check_max_events, check_path
+
+    check_max_events(max_events)
+    p = check_path(path)
     blocks = _blocks(p)
     try:
         header, rest = _read_header(blocks, p)
         init = _parse_init(header, p)
-        parsed = _read_events(rest, blocks, p, header.count(b"\n"), max_events)
+        parsed, complete = _read_events(rest, blocks, p, header.count(b"\n"), max_events)
     finally:
         blocks.close()
     n_events = sum(len(b) for b in parsed)
-    if n_events == 0 and max_events != 0:
+    if n_events == 0:
         msg = f"{p}: no events (no <event> block after <init>)"
         raise InputFileError(msg)
+    if not complete:
+        msg = (
+            f"{p}: has no closing </LesHouchesEvents> tag: it may be truncated; "
+            f"read {n_events} events"
+        )
+        if strict:
+            raise InputFileError(msg)
+        warnings.warn(msg, HepsymWarning, stacklevel=2)
     metadata = _metadata(header, init, n_events)
-    return Events(
+    events = Events(
         particles=_particles(parsed),
         weights=np.concatenate([b.header[:, 2] for b in parsed] or [np.empty(0)]),
         beams=beams if beams is not None else init["beams"],
@@ -122,6 +144,7 @@ def read_lhe(
         format="lhe",
         metadata=metadata,
     )
+    return check_momenta(events, drop_bad_events=drop_bad_events)
 
 
 def _blocks(path: Path) -> Generator[bytes, None, None]:
@@ -211,8 +234,14 @@ def _read_events(
     path: Path,
     lines_before: int,
     max_events: int | None,
-) -> list[EventBlock]:
-    """Parse the events block by block, each cut after its last ``</event>``."""
+) -> tuple[list[EventBlock], bool]:
+    """Parse the events block by block, each cut after its last ``</event>``.
+
+    Returns:
+        The parsed blocks, and whether the text ended with the closing
+        ``</LesHouchesEvents>`` tag (true also when ``max_events`` stopped the reading
+        before the end).
+    """
     parsed: list[EventBlock] = []
     n_read = 0
     pending = rest
@@ -223,11 +252,20 @@ def _read_events(
         if cut > 0:
             limit = None if max_events is None else max_events - n_read
             block = _parse(pending, cut, path, n_read, lines_before, limit)
-            lines_before += block.lines
             parsed.append(block)
             n_read += len(block)
             if max_events is not None and n_read >= max_events:
-                return parsed
+                return parsed, True
+            end = pending.find(_END_TAG, 0, cut)
+            if end >= 0:
+                # Events after the end: most likely two files written one after the other.
+                line = lines_before + pending.count(b"\n", 0, end) + 1
+                msg = (
+                    f"{path}: events after the closing </LesHouchesEvents> tag (line {line}); "
+                    "files joined together? Read each one separately"
+                )
+                raise InputFileError(msg)
+            lines_before += block.lines
             pending = pending[cut:]
         if exhausted:
             break
@@ -241,7 +279,7 @@ def _read_events(
     if _EVENT_TAG.search(pending):
         msg = f"{path}: truncated file: event {n_read + 1} has no </event>"
         raise InputFileError(msg)
-    return parsed
+    return parsed, _END_TAG in pending
 
 
 def _parse(
@@ -266,25 +304,48 @@ def _parse_init(header: bytes, path: Path) -> dict[str, Any]:
     rows = [t for t in lines if t and not t[0].startswith((b"<", b"#"))]
     try:
         first = [float(x) for x in rows[0]]
-        nprup = int(first[9])
-        if len(first) != 10 or len(rows) < 1 + nprup:
+        if len(first) != 10:
+            problem = f"expected 10 numbers on its first line, found {len(first)}"
+            raise ValueError(problem)
+        ids = [_integer(x, "beam id") for x in first[:2]]
+        ints = [_integer(x, "PDF or weighting number") for x in first[4:9]]
+        nprup = _integer(first[9], "number of processes")
+        energies = first[2:4]
+        for energy in energies:
+            if not (math.isfinite(energy) and energy >= 0):
+                problem = f"beam energy {energy!r} is not a finite non-negative number"
+                raise ValueError(problem)
+        if nprup < 0 or len(rows) < 1 + nprup:
             problem = f"expected 10 numbers and then {nprup} process lines"
             raise ValueError(problem)
         processes = []
         for row in rows[1 : 1 + nprup]:
             xsec, err, xmax, lprup = (float(x) for x in row[:4])
             processes.append(
-                {"process_id": int(lprup), "xsec_pb": xsec, "xsec_err_pb": err, "max_weight": xmax}
+                {
+                    "process_id": _integer(lprup, "process id"),
+                    "xsec_pb": xsec,
+                    "xsec_err_pb": err,
+                    "max_weight": xmax,
+                }
             )
     except (ValueError, IndexError) as err:
         msg = f"{path}: malformed <init> block ({err})"
         raise InputFileError(msg) from err
     return {
-        "beams": Beams(ids=(int(first[0]), int(first[1])), energies=(first[2], first[3])),
-        "pdf": {"group": (int(first[4]), int(first[5])), "set": (int(first[6]), int(first[7]))},
-        "weighting": int(first[8]),
+        "beams": Beams(ids=(ids[0], ids[1]), energies=(energies[0], energies[1])),
+        "pdf": {"group": (ints[0], ints[1]), "set": (ints[2], ints[3])},
+        "weighting": ints[4],
         "processes": processes,
     }
+
+
+def _integer(value: float, what: str) -> int:
+    """``value`` as an int if it is a whole number a float64 holds exactly."""
+    if not (math.isfinite(value) and value == int(value) and abs(value) <= 2**53):
+        problem = f"{what} {value!r} is not an integer"
+        raise ValueError(problem)
+    return int(value)
 
 
 def _metadata(header: bytes, init: dict[str, Any], n_events: int) -> dict[str, Any]:

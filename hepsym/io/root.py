@@ -22,6 +22,7 @@ written once, converted from the file's dtype on the way.
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import struct
@@ -31,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import awkward as ak
+import cramjam
 import numpy as np
 import uproot
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events
+from hepsym.events import Beams, Events, check_momenta
 from hepsym.io._root_columns import Piece, build_chunk, column, particles_from_chunks
 from hepsym.io._root_naming import (
     CollectionSpec,
@@ -55,6 +57,9 @@ _TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
 
 
 #: What uproot raises on a damaged or unreadable file: it has no common base class.
+#: Its decompressors raise their own errors (``cramjam`` for ZSTD and LZ4), and a
+#: damaged length field can ask for an absurd allocation (``MemoryError``,
+#: ``OverflowError``).
 _UPROOT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
@@ -64,8 +69,12 @@ _UPROOT_ERRORS: tuple[type[BaseException], ...] = (
     TypeError,
     AssertionError,
     NotImplementedError,
+    OverflowError,
+    MemoryError,
     struct.error,
     zlib.error,
+    lzma.LZMAError,
+    cramjam.DecompressionError,
     uproot.deserialization.DeserializationError,
 )
 
@@ -79,6 +88,7 @@ def read_root(
     max_events: int | None = None,
     beams: Beams | None = None,
     step_size: str | int = "100 MB",
+    drop_bad_events: bool = False,
 ) -> Events:
     """Read particle collections from a ROOT TTree or RNTuple.
 
@@ -94,24 +104,49 @@ def read_root(
             "E": "mu_E", "charge": "mu_q"}}``; components are ``px, py, pz, E`` or
             ``pt, eta, phi`` and optionally ``mass``, plus ``charge`` and ``pid``. A
             list of one-value-per-event branches gives one particle per branch.
-        max_events: read at most this many events (from the start).
+        max_events: read at most this many events (from the start); at least 1.
         beams: the initial state, which ROOT files rarely record (default unknown).
         step_size: memory per chunk read (``"100 MB"``; chunks end on cluster
             boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
+        drop_bad_events: remove events with an invalid momentum or weight (with a
+            warning) instead of raising; see :func:`hepsym.events.check_momenta`.
 
     Returns:
         Events whose particles have fields ``px, py, pz, E`` (or ``pt, eta, phi,
         mass`` when every collection read is stored so), ``pid``, ``status``,
-        ``charge`` and ``collection`` (index into ``Events.collections``).
+        ``charge`` and ``collection`` (index into ``Events.collections``);
+        ``metadata["n_bad_events"]`` counts the events ``drop_bad_events`` removed.
 
     Raises:
         InputFileError: unreadable, truncated or corrupted file; no such tree; an
-            object that is not a tree; no recognisable collection; a bad mapping.
+            object that is not a tree; no recognisable collection; a bad mapping;
+            an invalid momentum (the message names the entry, counted from 0).
+        OptionError: ``max_events`` below 1.
     """
-    p = Path(path)
-    if max_events is not None and max_events < 0:
-        msg = f"max_events must be >= 0, not {max_events}"
-        raise ValueError(msg)
+    from hepsym.io import check_max_events, check_path
+
+    check_max_events(max_events)
+    p = check_path(path)
+    try:
+        events = _read(p, tree, collections, branches, max_events, beams, step_size)
+    except InputFileError:
+        raise
+    except _UPROOT_ERRORS as err:
+        # Damage that the steps below did not foresee: still one line naming the file.
+        msg = f"{p}: cannot read ROOT file, {_damage(p)} ({_describe(err)})"
+        raise InputFileError(msg) from err
+    return check_momenta(events, drop_bad_events=drop_bad_events)
+
+
+def _read(
+    p: Path,
+    tree: str | None,
+    collections: Sequence[str] | None,
+    branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None,
+    max_events: int | None,
+    beams: Beams | None,
+    step_size: str | int,
+) -> Events:
     try:
         file = uproot.open(p)
     except _UPROOT_ERRORS as err:
@@ -169,7 +204,10 @@ def _describe(err: BaseException) -> str:
     text = " ".join(str(err).split())
     if len(text) > 160:
         text = text[:157] + "..."
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+    name = type(err).__name__
+    if name == "error":  # zlib.error, struct.error
+        name = f"{type(err).__module__}.{name}"
+    return f"{name}: {text}" if text else name
 
 
 def _damage(path: Path) -> str:
