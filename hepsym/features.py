@@ -22,8 +22,8 @@ import awkward as ak
 import numpy as np
 
 from hepsym.errors import FeatureError
-from hepsym.events import Beams
-from hepsym.particles import pdg_mass
+from hepsym.events import Beams, Events
+from hepsym.particles import particle_name, pdg_mass, pdg_masses
 from hepsym.selection import Selection
 
 __all__ = (
@@ -80,14 +80,27 @@ _VECTOR_ATTR = {
 class ParticleInfo:
     """What the later stages need to know of one selected particle.
 
+    A slot may hold different species in different events (``l`` is e or mu, ``j`` any
+    quark or the gluon), so the mass is kept per event: every on-shell and energy term
+    uses each particle's own mass.
+
     Attributes:
         label: programmatic label (``mu_minus``).
         latex: plot label (``\\mu^{-}``).
         pids: the PDG ids seen in this slot (usually one).
-        mass: the mass the events carry, in GeV: the generator's mass column (LHE) where
-            present, else the median invariant mass of the four-momenta.
+        mass: a representative mass in GeV, for printing: the species' mass when the slot
+            holds one species (or one mass), else the median over events of ``masses``.
         pdg_mass: the PDG mass of the (first) id, ``nan`` when unknown or mixed.
         columns: feature name of each component, e.g. ``{"px": "px_mu_minus", ...}``.
+        masses: per event, the mass of the particle in this slot, in GeV (shape
+            ``(n_events,)``): its species' mass in the file (the LHE mass column, a ROOT
+            collection's mass branch), else the PDG mass of its id (0 when unknown).
+            ``None`` means ``mass`` in every event.
+        event_pids: per event, the PDG id of the particle in this slot (``None``: unknown).
+        mass_source: where the masses come from, in words (``"the file's mass column"``,
+            ``"the PDG mass of each id"``).
+        mass_notes: what the masses' origin says beyond that (a file mass that varies
+            between events of one species).
     """
 
     label: str
@@ -96,6 +109,51 @@ class ParticleInfo:
     mass: float
     pdg_mass: float
     columns: dict[str, str]
+    masses: np.ndarray | None = field(default=None, compare=False, repr=False)
+    event_pids: np.ndarray | None = field(default=None, compare=False, repr=False)
+    mass_source: str = ""
+    mass_notes: tuple[str, ...] = ()
+
+    def event_masses(self, n_events: int) -> np.ndarray:
+        """The per-event masses, or ``mass`` repeated for ``n_events`` events."""
+        if self.masses is not None:
+            return np.asarray(self.masses, dtype=np.float64)
+        return np.full(n_events, float(self.mass))
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the particles of this slot differ in mass between events."""
+        if self.masses is None or len(self.masses) == 0:
+            return False
+        m = np.asarray(self.masses)
+        return bool(m.max() != m.min())
+
+    def species_masses(self) -> dict[int, float]:
+        """The mass used for each PDG id of this slot, in GeV (by |id|, particle first)."""
+        if self.masses is None or self.event_pids is None or len(self.masses) == 0:
+            return {p: float(self.mass) for p in self.pids}
+        ids, first = np.unique(np.asarray(self.event_pids), return_index=True)
+        m = np.asarray(self.masses)
+        found = {int(i): float(m[j]) for i, j in zip(ids, first, strict=True)}
+        return {p: found[p] for p in sorted(found, key=lambda p: (abs(p), p < 0))}
+
+    def take(self, rows: Any) -> ParticleInfo:
+        """The same particle on a subset of the events (indices, a boolean mask or a slice).
+
+        The ids, the representative mass and the PDG mass are those of the events kept.
+        """
+        if self.masses is None or self.event_pids is None:
+            return self
+        masses, event_pids = np.asarray(self.masses)[rows], np.asarray(self.event_pids)[rows]
+        pids = tuple(int(p) for p in np.unique(event_pids)) if len(event_pids) else self.pids
+        return dataclasses.replace(
+            self,
+            pids=pids,
+            mass=_representative(masses) if len(masses) else self.mass,
+            pdg_mass=_slot_pdg_mass(pids),
+            masses=masses,
+            event_pids=event_pids,
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -113,6 +171,13 @@ class FeatureMatrix:
         source: the file, or a description.
         n_input, n_dropped: events before the selection and dropped by it.
         metadata: anything else (the selection query, the cuts).
+        partons: per event, the total (E, px, py, pz) in GeV of the incoming partons of the
+            record (LHE status -1), shape ``(n_events, 4)``; ``None`` where the file has
+            none or the features were built without the events. They are no features:
+            they serve to check that a selection is the whole final state.
+
+    Rows must stay aligned with the per-event arrays (weights, particle masses, partons):
+    take a subset of the events with :meth:`take`, not by replacing ``X``.
     """
 
     X: np.ndarray
@@ -126,11 +191,22 @@ class FeatureMatrix:
     n_input: int = 0
     n_dropped: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    partons: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.X.ndim != 2 or self.X.shape[1] != len(self.names):
             msg = f"feature matrix of shape {self.X.shape} does not match {len(self.names)} names"
             raise FeatureError(msg)
+        n = self.X.shape[0]
+        lengths = {f"masses of {p.label}": p.masses for p in self.particles}
+        lengths["partons"] = self.partons
+        for what, values in lengths.items():
+            if values is not None and len(values) != n:
+                msg = (
+                    f"{self.source or '<features>'}: {what} hold {len(values)} events, the "
+                    f"features {n}; take a subset of events with FeatureMatrix.take(rows)"
+                )
+                raise FeatureError(msg)
 
     @classmethod
     def from_array(
@@ -174,6 +250,30 @@ class FeatureMatrix:
         """The same features with another initial state."""
         return dataclasses.replace(self, beams=beams)
 
+    def take(self, rows: Any) -> FeatureMatrix:
+        """The same features on a subset of the events, per-event arrays kept aligned.
+
+        Args:
+            rows: indices of the events to keep (in that order), a boolean mask or a slice.
+        """
+        idx: Any = rows if isinstance(rows, slice) else np.asarray(rows)
+        if not isinstance(idx, slice) and idx.dtype == bool and idx.shape != (self.n_events,):
+            msg = f"{self.source or '<features>'}: a mask of shape {idx.shape} for {self.n_events} events"
+            raise FeatureError(msg)
+        return dataclasses.replace(
+            self,
+            X=self.X[idx],
+            weights=None if self.weights is None else np.asarray(self.weights)[idx],
+            particles=tuple(p.take(idx) for p in self.particles),
+            partons=None if self.partons is None else self.partons[idx],
+        )
+
+    def event_masses(self) -> np.ndarray:
+        """Per event, the mass of every selected particle in GeV (events x particles)."""
+        if not self.particles:
+            return np.empty((self.n_events, 0))
+        return np.column_stack([p.event_masses(self.n_events) for p in self.particles])
+
     def constant_columns(self) -> np.ndarray:
         """Which columns are constant by :func:`constant_columns`."""
         return constant_columns(self.X)
@@ -196,24 +296,109 @@ class FeatureMatrix:
         )
 
 
-def _mass_of(sel: Selection, i: int) -> float:
-    col = sel.slot(i)
-    if "gen_mass" in ak.fields(col):
-        m = ak.to_numpy(col.gen_mass)
-        m = m[np.isfinite(m)]
-        if len(m):
-            return float(np.median(m))
-    # The invariant mass of light particles at high energy cancels catastrophically
-    # (E^2 - p^2); the median over events is robust to that noise.
-    return float(np.median(np.abs(ak.to_numpy(col.mass))))
+#: fields under which a ``vector`` record stores its mass (a ROOT collection's mass branch)
+_MASS_FIELDS = ("mass", "m", "M", "tau")
+
+#: a file mass that varies between events of one species by more than this fraction of
+#: the species' mass (or 1 MeV) is no species property (e.g. reconstructed jet masses)
+MASS_VARIATION_RTOL = 1e-3
 
 
-def build_features(selection: Selection, kind: str = "p4") -> FeatureMatrix:
+def _file_masses(part: ak.Array) -> tuple[np.ndarray | None, str]:
+    """The masses the file writes for these particles (``None`` if it writes none)."""
+    fields = ak.fields(part)
+    if "gen_mass" in fields:
+        return np.asarray(ak.to_numpy(part.gen_mass), dtype=np.float64), "the file's mass column"
+    if any(f in fields for f in _MASS_FIELDS):
+        return np.abs(np.asarray(ak.to_numpy(part.mass), dtype=np.float64)), (
+            "the file's mass branch"
+        )
+    return None, ""
+
+
+def _slot_masses(part: ak.Array, label: str) -> tuple[np.ndarray, np.ndarray, str, list[str]]:
+    """Per event: the PDG id and the mass of the particle in one slot, their origin, notes.
+
+    Each particle gets its species' mass: the file's (median over that species' events,
+    where the file writes masses), else the PDG mass of its id (0 when unknown: gluons,
+    reconstructed jets).
+    """
+    pid = np.asarray(ak.to_numpy(part.pid)).astype(np.int64)
+    file, source = _file_masses(part)
+    pdg = np.nan_to_num(pdg_masses(pid), nan=0.0)
+    masses = np.empty(len(pid), dtype=np.float64)
+    notes: list[str] = []
+    used_file = used_pdg = False
+    for u in np.unique(pid):
+        sel = pid == u
+        values = file[sel] if file is not None else np.empty(0)
+        values = values[np.isfinite(values)]
+        if len(values):
+            m = float(np.median(values))
+            used_file = True
+            spread = float(values.max() - values.min())
+            if spread > MASS_VARIATION_RTOL * max(m, 1e-3):
+                notes.append(
+                    f"the file's mass of {particle_name(int(u))} in {label} varies between "
+                    f"events ({values.min():.4g} to {values.max():.4g} GeV): no species mass, "
+                    f"its median {m:.4g} GeV is used"
+                )
+        else:
+            m = float(pdg[sel][0])
+            used_pdg = True
+        masses[sel] = m
+    origin = " and ".join(
+        w for w, used in ((source, used_file), ("the PDG mass of each id", used_pdg)) if used
+    )
+    return pid, masses, origin, notes
+
+
+def _representative(masses: np.ndarray) -> float:
+    if not len(masses):
+        return math.nan
+    return float(np.median(masses))
+
+
+def _slot_pdg_mass(pids: tuple[int, ...]) -> float:
+    """The PDG mass of a slot's ids: that of the first, ``nan`` for several species."""
+    if pids and (len(pids) == 1 or len({abs(p) for p in pids}) == 1):
+        return pdg_mass(pids[0])
+    return math.nan
+
+
+def _partons(events: Events, selection: Selection) -> np.ndarray | None:
+    """Per kept event, the total (E, px, py, pz) of the incoming partons (status -1)."""
+    if len(events) != selection.n_input:
+        msg = (
+            f"{selection.source or '<events>'}: the selection was made from {selection.n_input} "
+            f"events, not from these {len(events)}"
+        )
+        raise FeatureError(msg)
+    parts = events.particles[selection.kept]
+    incoming = parts[parts.status == -1]
+    if len(incoming) == 0 or ak.min(ak.num(incoming, axis=1)) < 1:
+        return None
+    return np.column_stack(
+        [
+            np.asarray(ak.to_numpy(ak.sum(getattr(incoming, c), axis=1)), dtype=np.float64)
+            for c in ("E", "px", "py", "pz")
+        ]
+    )
+
+
+def build_features(
+    selection: Selection, kind: str = "p4", *, events: Events | None = None
+) -> FeatureMatrix:
     """Build the feature matrix of one kind from a selection.
+
+    Every selected particle carries its own mass per event (``ParticleInfo.masses``).
 
     Args:
         selection: what :func:`hepsym.select` returned.
         kind: ``"p3"``, ``"p4"`` or ``"ptetaphim"``.
+        events: the events the selection was made from; where they hold incoming partons
+            (status -1), their total four-momentum per event is kept (``partons``) to
+            check whether the selection is the whole final state.
 
     Returns:
         The :class:`FeatureMatrix` (columns grouped per particle, in slot order).
@@ -237,8 +422,22 @@ def build_features(selection: Selection, kind: str = "p4") -> FeatureMatrix:
             names.append(name)
             mapping[comp] = name
             latex.append(f"${tex}({slot.latex})$" + (f" [{unit}]" if unit else ""))
-        pdg = pdg_mass(pids[0]) if len(pids) == 1 or len({abs(p) for p in pids}) == 1 else math.nan
-        infos.append(ParticleInfo(label, slot.latex, pids, _mass_of(selection, i), pdg, mapping))
+        pdg = _slot_pdg_mass(pids)
+        event_pids, masses, source, notes = _slot_masses(part, label)
+        infos.append(
+            ParticleInfo(
+                label,
+                slot.latex,
+                pids,
+                _representative(masses),
+                pdg,
+                mapping,
+                masses=masses,
+                event_pids=event_pids,
+                mass_source=source,
+                mass_notes=tuple(notes),
+            )
+        )
     X = np.column_stack(cols) if cols else np.empty((len(selection), 0))
     return FeatureMatrix(
         X=X,
@@ -252,4 +451,5 @@ def build_features(selection: Selection, kind: str = "p4") -> FeatureMatrix:
         n_input=selection.n_input,
         n_dropped=selection.n_dropped,
         metadata={"select": selection.query, **selection.cuts},
+        partons=None if events is None else _partons(events, selection),
     )

@@ -28,6 +28,7 @@ __all__ = (
     "particle_name",
     "pdg_charge",
     "pdg_mass",
+    "pdg_masses",
     "pdg_width",
 )
 
@@ -111,6 +112,18 @@ def pdg_mass(pid: int) -> float:
     """PDG mass of a particle in GeV (``nan`` if the id is unknown to ``particle``)."""
     record = _find(pid)
     return math.nan if record is None else record.mass
+
+
+def pdg_masses(pids: np.ndarray) -> np.ndarray:
+    """PDG mass in GeV for an array of PDG ids, ``nan`` where unknown.
+
+    Looks each distinct id up once, so it costs the number of species, not the number
+    of particles.
+    """
+    pids = np.asarray(pids)
+    unique, inverse = np.unique(pids, return_inverse=True)
+    masses = np.array([pdg_mass(pid) for pid in unique], dtype=np.float64)
+    return masses[inverse].reshape(pids.shape)
 
 
 def pdg_width(pid: int) -> float:

@@ -180,7 +180,9 @@ def test_ee_mumu_p3_momentum_and_energy(ee_p3: ConstraintResult) -> None:
     for name in ("on_shell_mu_minus", "on_shell_mu_plus"):
         assert not ee_p3.row(name).acts_on_features
         assert not ee_p3.row(name).counted
-    assert st["m_Z"] == "violated"  # m_mumu = sqrt(s) = 80 GeV, 4.5 widths off the Z
+    # m_mumu <= sqrt(s) = 80 GeV, 4.5 widths below the Z: no m_Z candidate at all
+    assert "m_Z" not in st
+    assert any("m_Z not proposed" in n for n in ee_p3.notes)
     assert (ee_p3.n_features, ee_p3.rank, ee_p3.predicted_dim) == (6, 4, 2)
     assert (ee_p3.embedding_dim, ee_p3.shape) == (3, "S^2")
     assert ee_p3.rank_stability == 1.0
@@ -215,6 +217,17 @@ def test_pp_zmumu_p4(pp_p4: ConstraintResult) -> None:
     assert mz.spread_ratio < 0.1
     assert mz.fraction_within > 0.8
     assert (pp_p4.rank, pp_p4.predicted_dim, pp_p4.embedding_dim) == (5, 3, 3)
+
+
+def test_pp_zmumu_peak_dominates(pp_p4: ConstraintResult) -> None:
+    # the 60-120 GeV window: the Z peak dominates, so m_Z is counted (the resonance rule)
+    mz = pp_p4.row("m_Z")
+    assert mz.peak_dominates is True
+    assert mz.peak_fraction is not None
+    assert mz.peak_fraction > 0.85
+    assert "the peak dominates" in mz.note
+    assert "a resonance counts only where its peak dominates" in str(pp_p4)
+    assert pp_p4.to_dict()["resonance_rule"]["peak_max_width_ratio"] == 3.0
 
 
 def test_pp_zmumu_without_resonance_candidate() -> None:

@@ -4,6 +4,13 @@ A constraint is a function g(X) of the feature matrix X (events x features) that
 physics fixes to the same value in every event: g(x) = c, exactly or within a width.
 Every g here is vectorised over events and reads only the columns of X, so that its
 Jacobian with respect to the features can be taken numerically.
+
+Some numbers a constraint needs differ from event to event but are no features: the mass
+of each selected particle (a slot may hold e in one event and mu in the next) and the
+incoming partons' energy and pz. They travel with the events as extra columns after the
+features, in the *evaluation matrix* (:func:`evaluation_matrix`): rows of it can be
+sampled, shuffled and perturbed like rows of X, and the Jacobian is taken only with
+respect to the features.
 """
 
 from __future__ import annotations
@@ -19,17 +26,23 @@ import numpy as np
 
 from hepsym.errors import ConstraintError
 from hepsym.features import FeatureMatrix, ParticleInfo
+from hepsym.particles import particle_name, pdg_mass
 
 __all__ = (
     "KINDS",
     "Constraint",
+    "EventParameter",
     "ParticleKinematics",
     "constant_feature",
     "energy_sum",
+    "evaluation_matrix",
     "invariant_mass",
     "kinematics",
+    "mass_mismatch",
     "momentum_sum",
     "on_shell",
+    "parameter_groups",
+    "parton_balance",
 )
 
 #: the kinds of constraint hepsym knows, in the order its tables list them
@@ -39,6 +52,7 @@ KINDS = (
     "transverse-momentum",
     "on-shell",
     "resonance",
+    "parton-balance",
     "constant-feature",
     "user",
 )
@@ -71,6 +85,11 @@ class Constraint:
         sphere: features whose squares g sums: with an expected value R^2 > 0, g = R^2
             is a sphere.
         note: anything the table should say about this constraint.
+        parameters: g (and its scale and terms) also reads the per-event parameter
+            columns that follow the features in the evaluation matrix (particle masses,
+            incoming partons); other constraints are given the features only.
+        countable: ``False`` for a check that involves numbers that are no features (the
+            incoming partons): it is reported, never counted in the rank.
     """
 
     name: str
@@ -85,6 +104,8 @@ class Constraint:
     acts_on_features: bool | None = None
     sphere: tuple[str, ...] = ()
     note: str = ""
+    parameters: bool = False
+    countable: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -93,6 +114,12 @@ class Constraint:
         if self.width is not None and not self.width > 0:
             msg = f"constraint {self.name!r}: width must be positive, got {self.width}"
             raise ConstraintError(msg)
+
+    def view(self, X: np.ndarray, n_features: int) -> np.ndarray:
+        """The columns of an evaluation matrix (features, then parameters) that g reads."""
+        if self.parameters or X.shape[1] == n_features:
+            return X
+        return X[:, :n_features]
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         """g on every row of X, as a float64 array of one value per event."""
@@ -123,7 +150,82 @@ class Constraint:
         return np.abs(s)
 
 
-@dataclass(frozen=True)
+#: the feature kinds that carry particle momenta
+KINEMATIC_KINDS = ("p3", "p4", "ptetaphim")
+
+
+@dataclass(frozen=True, eq=False)
+class EventParameter:
+    """A number per event that a constraint reads but that is no feature.
+
+    Attributes:
+        name: what it is (``m_mu_minus``, ``E_partons``).
+        column: its column in the evaluation matrix (after the features).
+        values: its value in every event of the feature matrix.
+    """
+
+    name: str
+    column: int
+    values: np.ndarray
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        """Its value per row of X: an evaluation matrix, or the feature matrix's own X."""
+        if X.shape[1] > self.column:
+            return X[:, self.column]
+        if len(X) == len(self.values):
+            return self.values
+        msg = (
+            f"{self.name} differs between events and {len(X)} rows without it are not the "
+            f"{len(self.values)} events of the features: evaluate on "
+            "hepsym.constraints.base.evaluation_matrix(fm) (or its rows)"
+        )
+        raise ConstraintError(msg)
+
+
+def _parameters(fm: FeatureMatrix) -> list[EventParameter]:
+    """The per-event parameters of a feature matrix, in evaluation-matrix column order."""
+    if fm.kind not in KINEMATIC_KINDS or not fm.particles:
+        return []
+    n, nf = fm.n_events, fm.n_features
+    out = [
+        EventParameter(f"m_{p.label}", nf + i, p.event_masses(n))
+        for i, p in enumerate(fm.particles)
+    ]
+    if fm.partons is not None:
+        base = nf + len(out)
+        out.append(EventParameter("E_partons", base, fm.partons[:, 0]))
+        out.append(EventParameter("pz_partons", base + 1, fm.partons[:, 3]))
+    return out
+
+
+def evaluation_matrix(fm: FeatureMatrix) -> np.ndarray:
+    """The features, followed by the per-event parameters the kinematic constraints read.
+
+    Columns: the n features, then the mass of every selected particle (one column each, in
+    slot order), then the incoming partons' E and pz where they are known. For features
+    without particles it is ``fm.X`` itself.
+    """
+    params = _parameters(fm)
+    if not params:
+        return fm.X
+    return np.column_stack([fm.X, *(p.values for p in params)])
+
+
+def parameter_groups(fm: FeatureMatrix) -> tuple[list[int], list[list[int]]]:
+    """Evaluation-matrix columns that travel with the events when they are shuffled.
+
+    Returns:
+        the mass column of each selected particle (to travel with that particle), and the
+        groups of the other parameter columns (the partons, together).
+    """
+    params = _parameters(fm)
+    n_particles = len(fm.particles) if params else 0
+    masses = [p.column for p in params[:n_particles]]
+    rest = [p.column for p in params[n_particles:]]
+    return masses, ([rest] if rest else [])
+
+
+@dataclass(frozen=True, eq=False)
 class ParticleKinematics:
     """Where one particle's momentum sits in a feature matrix, and its mass.
 
@@ -131,9 +233,13 @@ class ParticleKinematics:
         label: the particle's label (``mu_minus``).
         kind: the feature kind, ``p3``, ``p4`` or ``ptetaphim``.
         index: column index of each component present (``px`` -> 3).
-        mass: the mass used where the features lack the energy (GeV): the file's.
+        mass: the representative mass (GeV): the species' mass where the slot holds one.
         pdg_mass: the PDG mass (``nan`` if unknown).
         pids: the PDG ids seen for this particle.
+        event_mass: the particle's own mass per event (``None``: ``mass`` in every event).
+        species: (PDG id, mass) of every species seen in this slot.
+        mass_source: where the masses come from, in words.
+        notes: what the file's masses say beyond that.
     """
 
     label: str
@@ -142,17 +248,35 @@ class ParticleKinematics:
     mass: float
     pdg_mass: float
     pids: tuple[int, ...]
+    event_mass: EventParameter | None = None
+    species: tuple[tuple[int, float], ...] = ()
+    mass_source: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[int, ...]:
         return tuple(self.index.values())
 
+    @property
+    def mixed(self) -> bool:
+        """Whether the particle's mass differs between events (several species)."""
+        if self.event_mass is None or len(self.event_mass.values) == 0:
+            return False
+        m = self.event_mass.values
+        return bool(m.max() != m.min())
+
+    def m(self, X: np.ndarray) -> np.ndarray | float:
+        """The particle's own mass per row of X (GeV), or one number where all agree."""
+        if self.event_mass is not None and self.mixed:
+            return self.event_mass(X)
+        return self.mass
+
     def p4(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(E, px, py, pz) per event, in GeV, from the features.
 
-        For ``p3`` the energy is derived, E = sqrt(|p|^2 + m^2) with the particle's mass;
-        for ``ptetaphim``, px = pT cos(phi), py = pT sin(phi), pz = pT sinh(eta) and
-        E = sqrt(pT^2 cosh^2(eta) + m^2) with m the feature.
+        For ``p3`` the energy is derived, E = sqrt(|p|^2 + m^2) with the particle's own
+        mass; for ``ptetaphim``, px = pT cos(phi), py = pT sin(phi), pz = pT sinh(eta)
+        and E = sqrt(pT^2 cosh^2(eta) + m^2) with m the feature.
         """
         i = self.index
         if self.kind == "ptetaphim":
@@ -163,7 +287,8 @@ class ParticleKinematics:
         px, py, pz = X[:, i["px"]], X[:, i["py"]], X[:, i["pz"]]
         if self.kind == "p4":
             return X[:, i["E"]], px, py, pz
-        return np.sqrt(px * px + py * py + pz * pz + self.mass**2), px, py, pz
+        mass = self.m(X)
+        return np.sqrt(px * px + py * py + pz * pz + mass * mass), px, py, pz
 
     def mass_squared(self, X: np.ndarray) -> np.ndarray:
         """E^2 - |p|^2 per event, computed without cancellation.
@@ -179,19 +304,31 @@ class ParticleKinematics:
         if self.kind == "ptetaphim":
             m = X[:, self.index["m"]]
             return m * m
-        return np.full(len(X), self.mass**2)
+        mass = np.asarray(self.m(X), dtype=np.float64)
+        return np.broadcast_to(mass * mass, (len(X),)).copy()
 
 
 def kinematics(fm: FeatureMatrix) -> tuple[ParticleKinematics, ...]:
     """The momentum layout of every selected particle of a kinematic feature matrix."""
-    if fm.kind not in ("p3", "p4", "ptetaphim"):
+    if fm.kind not in KINEMATIC_KINDS:
         return ()
+    params = _parameters(fm)
     out = []
-    for info in fm.particles:
+    for i, info in enumerate(fm.particles):
         index = {comp: fm.names.index(col) for comp, col in info.columns.items()}
+        species = tuple(info.species_masses().items()) if info.masses is not None else ()
         out.append(
             ParticleKinematics(
-                info.label, fm.kind, index, _usable_mass(info), info.pdg_mass, info.pids
+                info.label,
+                fm.kind,
+                index,
+                _usable_mass(info),
+                info.pdg_mass,
+                info.pids,
+                event_mass=params[i] if info.masses is not None else None,
+                species=species,
+                mass_source=info.mass_source,
+                notes=info.mass_notes,
             )
         )
     return tuple(out)
@@ -242,6 +379,7 @@ def momentum_sum(
         terms=lambda X: np.stack([k.p4(X)[a] for k in kins]),
         features=_feature_names(fm, kins),
         note=note,
+        parameters=True,
     )
 
 
@@ -252,6 +390,8 @@ def energy_sum(
     derived = fm.kind != "p4"
     labels = " + ".join(f"E({k.label})" for k in kins)
     how = " with E = sqrt(|p|^2 + m^2) from the features" if derived else ""
+    if derived and fm.kind == "p3" and any(k.mixed for k in kins):
+        how += ", m each particle's own mass"
     return Constraint(
         name="sum_E",
         formula=f"{labels} = initial E (energy conservation{how})",
@@ -262,6 +402,7 @@ def energy_sum(
         terms=lambda X: np.stack([k.p4(X)[0] for k in kins]),
         features=_feature_names(fm, kins),
         note=note,
+        parameters=True,
     )
 
 
@@ -272,32 +413,118 @@ def _mass_squared(E: np.ndarray, px: np.ndarray, py: np.ndarray, pz: np.ndarray)
     return (E - p) * (E + p)
 
 
+def _species_groups(kin: ParticleKinematics) -> list[tuple[str, float, int]]:
+    """(names, mass, PDG id) per species of a slot, a particle and its antiparticle together."""
+    out: dict[tuple[int, float], list[int]] = {}
+    for pid, m in kin.species:
+        out.setdefault((abs(pid), m), []).append(pid)
+    return [("/".join(particle_name(p) for p in pids), m, pids[0]) for (_, m), pids in out.items()]
+
+
+def mass_mismatch(kin: ParticleKinematics) -> str:
+    """A note where the file's mass of a species differs from its PDG mass ('' if none)."""
+    if not kin.mixed:
+        if math.isfinite(kin.pdg_mass) and not math.isclose(
+            kin.mass, kin.pdg_mass, rel_tol=1e-3, abs_tol=1e-9
+        ):
+            return (
+                f"file mass {kin.mass:.6g} GeV differs from PDG {kin.pdg_mass:.6g} GeV; "
+                "file mass used"
+            )
+        return ""
+    differ = []
+    for names, m, pid in _species_groups(kin):
+        pdg = pdg_mass(pid)
+        if math.isfinite(pdg) and not math.isclose(m, pdg, rel_tol=1e-3, abs_tol=1e-9):
+            differ.append(f"{names} {m:.6g} vs {pdg:.6g} GeV")
+    if not differ:
+        return ""
+    return f"file masses differ from PDG ({', '.join(differ)}); file masses used"
+
+
+def _species_text(kin: ParticleKinematics) -> str:
+    return ", ".join(f"{names} {m:.4g}" for names, m, _ in _species_groups(kin))
+
+
 def on_shell(fm: FeatureMatrix, kin: ParticleKinematics) -> Constraint:
-    """E^2 - |p|^2 = m^2 for one particle, m from the file (else PDG)."""
-    note = ""
-    if math.isfinite(kin.pdg_mass) and not math.isclose(
-        kin.mass, kin.pdg_mass, rel_tol=1e-3, abs_tol=1e-9
-    ):
-        note = (
-            f"file mass {kin.mass:.6g} GeV differs from PDG {kin.pdg_mass:.6g} GeV; file mass used"
-        )
+    """E^2 - |p|^2 = m^2 for one particle, m its own mass (the file's, else PDG).
+
+    Where the slot holds particles of different masses, g is E^2 - |p|^2 - m_i^2 with
+    m_i the mass of the particle in that event (m - m_i where m is a feature), and it
+    should be 0.
+    """
+    notes = [n for n in (mass_mismatch(kin), *kin.notes) if n]
     acts: bool | None = None
     if fm.kind == "p3":
         acts = False
-        note = "E is derived from |p| and m: identically true, does not act on these features"
+        notes.append(
+            "E is derived from |p| and m: identically true, does not act on these features"
+        )
+
+    def e2(X: np.ndarray) -> np.ndarray:
+        return kin.p4(X)[0] ** 2
+
+    def p2(X: np.ndarray) -> np.ndarray:
+        _, px, py, pz = kin.p4(X)
+        return px * px + py * py + pz * pz
+
+    def own_m(X: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(kin.m(X), dtype=np.float64), (len(X),))
+
+    if kin.mixed and fm.kind == "ptetaphim":
+        # m is a feature: the linear m - m_i = 0 keeps a gradient where m_i is ~0
+        # (electrons, gluons), which m^2 - m_i^2 loses
+        m_col = kin.index["m"]
+        return Constraint(
+            name=f"on_shell_{kin.label}",
+            formula=(
+                f"m of {kin.label} = m_i, the mass of the particle in each event "
+                f"({_species_text(kin)} GeV)"
+            ),
+            kind="on-shell",
+            func=lambda X: X[:, m_col] - own_m(X),
+            expected=0.0,
+            scale=lambda X: kin.p4(X)[0],
+            terms=lambda X: np.stack([X[:, m_col], -own_m(X)]),
+            features=_feature_names(fm, [kin]),
+            acts_on_features=acts,
+            note="; ".join(notes),
+            parameters=True,
+        )
+    if kin.mixed:
+
+        def own_m2(X: np.ndarray) -> np.ndarray:
+            m = own_m(X)
+            return m * m
+
+        return Constraint(
+            name=f"on_shell_{kin.label}",
+            formula=(
+                f"E^2 - |p|^2 - m_i^2 of {kin.label} = 0, m_i the mass of the particle in "
+                f"each event ({_species_text(kin)} GeV)"
+            ),
+            kind="on-shell",
+            func=lambda X: kin.mass_squared(X) - own_m2(X),
+            expected=0.0,
+            scale=e2,
+            terms=lambda X: np.stack([e2(X), -p2(X), -own_m2(X)]),
+            features=_feature_names(fm, [kin]),
+            acts_on_features=acts,
+            note="; ".join(notes),
+            parameters=True,
+        )
     return Constraint(
         name=f"on_shell_{kin.label}",
         formula=f"E^2 - |p|^2 of {kin.label} = m^2, m = {kin.mass:.6g} GeV",
         kind="on-shell",
         func=kin.mass_squared,
         expected=kin.mass**2,
-        scale=lambda X: kin.p4(X)[0] ** 2,
-        terms=lambda X: np.stack(
-            [kin.p4(X)[0] ** 2, -(kin.p4(X)[1] ** 2 + kin.p4(X)[2] ** 2 + kin.p4(X)[3] ** 2)]
-        ),
+        scale=e2,
+        terms=lambda X: np.stack([e2(X), -p2(X)]),
         features=_feature_names(fm, [kin]),
         acts_on_features=acts,
-        note=note,
+        note="; ".join(notes),
+        parameters=True,
     )
 
 
@@ -329,6 +556,41 @@ def invariant_mass(
         width=width,
         scale=mass,
         features=_feature_names(fm, kins),
+        parameters=True,
+    )
+
+
+def parton_balance(
+    fm: FeatureMatrix, kins: Sequence[ParticleKinematics], component: str
+) -> Constraint | None:
+    """Total E or pz of the selected particles equals that of the incoming partons.
+
+    ``None`` when the feature matrix holds no partons. The partons' E and pz vary from
+    event to event and are no features, so the check says whether the selection is the
+    whole final state; it is never counted.
+    """
+    params = {p.name: p for p in _parameters(fm)}
+    par = params.get(f"{component}_partons")
+    if par is None:
+        return None
+    a = {"E": 0, "pz": 3}[component]
+    labels = " + ".join(f"{component}({k.label})" for k in kins)
+    return Constraint(
+        name=f"parton_sum_{component}",
+        formula=f"{labels} = {component} of the incoming partons (status -1) in each event",
+        kind="parton-balance",
+        func=lambda X: _add(k.p4(X)[a] for k in kins) - par(X),
+        expected=0.0,
+        scale=_energy_scale(kins),
+        terms=lambda X: np.stack([*(k.p4(X)[a] for k in kins), -par(X)]),
+        features=_feature_names(fm, kins),
+        note=(
+            "the incoming partons are no features (their momentum fractions vary per "
+            "event): this checks whether the selection is the whole final state, and is "
+            "never counted"
+        ),
+        parameters=True,
+        countable=False,
     )
 
 

@@ -6,11 +6,16 @@ What is proposed depends on what is known of the initial state (``fm.beams``):
   particles equal the beams' (zero in a symmetric frame, (0, 0, E1 - E2) otherwise) and
   their total energy equals E1 + E2;
 * hadron beams, or beams unknown: only the transverse components px, py are proposed
-  (the partons' momentum fractions leave pz and E free);
-* per particle: on-shell E^2 - |p|^2 = m^2, with m from the file (reported when it differs
-  from the PDG mass);
+  (the partons' momentum fractions leave pz and E free); where the record holds the
+  incoming partons (LHE status -1), total E and pz of the selected particles are checked
+  against theirs (``parton_sum_E``, ``parton_sum_pz``): a check that the selection is the
+  whole final state, never counted, since the partons are no features;
+* per particle: on-shell E^2 - |p|^2 = m^2, with m each particle's own mass (the file's,
+  reported when it differs from the PDG mass; else PDG);
 * per opposite-charge same-flavour lepton pair: m(pair) = m_Z (lepton + neutrino: m_W;
-  two photons or two lepton pairs: m_H), approximate within the PDG width;
+  two photons or two lepton pairs: m_H), approximate within the PDG width; at a lepton
+  collider of known sqrt(s) only resonances the selection can be made on shell at:
+  none whose mass lies more than ``REACH_N_WIDTHS`` PDG widths above sqrt(s);
 * per feature with no spread: x_k = c;
 * for custom (non-collider) features: sum of squares of all features = a constant (a sphere
   about the origin), so that a circle is found without being told.
@@ -36,8 +41,10 @@ from hepsym.constraints.base import (
     energy_sum,
     invariant_mass,
     kinematics,
+    mass_mismatch,
     momentum_sum,
     on_shell,
+    parton_balance,
 )
 from hepsym.constraints.expression import user_constraint
 from hepsym.errors import ConstraintError
@@ -52,7 +59,18 @@ from hepsym.particles import (
     pdg_width,
 )
 
-__all__ = ("RESONANCES", "ExtraSpec", "find_constraints", "resonance_properties")
+__all__ = (
+    "REACH_N_WIDTHS",
+    "RESONANCES",
+    "ExtraSpec",
+    "find_constraints",
+    "resonance_properties",
+)
+
+#: at a lepton collider of known sqrt(s), a resonance is proposed only where the selected
+#: group can be made near its mass: sqrt(s) >= M - REACH_N_WIDTHS x Gamma (the group's
+#: invariant mass never exceeds sqrt(s))
+REACH_N_WIDTHS = 3.0
 
 #: names accepted for the resonances, to PDG ids
 RESONANCES = {
@@ -122,11 +140,20 @@ def _auto_groups(kins: Sequence[ParticleKinematics]) -> list[tuple[str, tuple[in
     return out
 
 
+def _reach(fm: FeatureMatrix) -> float | None:
+    """The largest invariant mass the selected particles can have, where the beams fix it."""
+    beams = fm.beams
+    if beams.known and beams.pointlike:
+        return beams.sqrt_s
+    return None
+
+
 def _resonances(
     fm: FeatureMatrix,
     kins: Sequence[ParticleKinematics],
     spec: Sequence[str] | Mapping[str, Sequence[str]] | None,
-) -> list[Constraint]:
+) -> tuple[list[Constraint], list[str], list[str]]:
+    """Resonance candidates, the names of those not proposed, and notes on why."""
     labels = [k.label for k in kins]
     groups: list[tuple[str, tuple[int, ...]]]
     if spec is None:
@@ -150,7 +177,8 @@ def _resonances(
     per_res: dict[str, int] = {}
     for res, _ in groups:
         per_res[res] = per_res.get(res, 0) + 1
-    out = []
+    reach = _reach(fm) if spec is None else None
+    out, skipped, notes = [], [], []
     for res, group in groups:
         pdg_name, mass, width = resonance_properties(res)
         short = res if res in RESONANCES else pdg_name
@@ -158,12 +186,22 @@ def _resonances(
         name = f"m_{short}"
         if per_res[res] > 1:
             name += "(" + ",".join(labels[i] for i in group) + ")"
+        if reach is not None and reach < mass - REACH_N_WIDTHS * width:
+            skipped.append(name)
+            off = f"{(mass - reach) / width:.1f} PDG widths" if width > 0 else "below it"
+            notes.append(
+                f"{name} not proposed: the invariant mass of "
+                f"({', '.join(labels[i] for i in group)}) is at most sqrt(s) = {reach:g} GeV, "
+                f"{off} below m({pdg_name}) = {mass:.6g} GeV (a resonance is proposed "
+                f"within {REACH_N_WIDTHS:g} widths of reach)"
+            )
+            continue
         out.append(
             invariant_mass(
                 fm, [kins[i] for i in group], mass, width or None, name=name, resonance=pdg_name
             )
         )
-    return out
+    return out, skipped, notes
 
 
 def _conservation(
@@ -192,7 +230,15 @@ def _conservation(
             "initial state unknown: only transverse momentum conservation is tested "
             "(give sqrt_s=... for a lepton collider to test pz and E too)"
         )
-    return [momentum_sum(fm, kins, ax, 0.0, transverse=True) for ax in ("px", "py")], notes
+    out = [momentum_sum(fm, kins, ax, 0.0, transverse=True) for ax in ("px", "py")]
+    balance = [c for c in (parton_balance(fm, kins, comp) for comp in ("E", "pz")) if c]
+    if balance:
+        notes.append(
+            "the record holds the incoming partons: total E and pz of the selection are "
+            "checked against theirs (parton_sum_E, parton_sum_pz), never counted, since the "
+            "partons are no features"
+        )
+    return out + balance, notes
 
 
 def _constants(fm: FeatureMatrix) -> list[Constraint]:
@@ -247,16 +293,20 @@ def find_constraints(
     notes: list[str] = []
     kins = kinematics(fm)
     cands: list[Constraint] = []
+    skipped: list[str] = []
     if kins:
         cons, n = _conservation(fm, kins, fm.beams)
         cands += cons
         notes += n
         cands += [on_shell(fm, k) for k in kins]
-        cands += _resonances(fm, kins, resonances)
+        res, skipped, n = _resonances(fm, kins, resonances)
+        cands += res
+        notes += n
         notes += [
-            f"{c.name}: {c.note}"
-            for c in cands
-            if c.kind == "on-shell" and c.note and "differs" in c.note
+            f"on_shell_{k.label}: {text}"
+            for k in kins
+            for text in (mass_mismatch(k), *k.notes)
+            if text
         ]
     elif fm.kind != "custom":
         notes.append(f"{fm.kind} features carry no particle layout: no kinematic candidates")
@@ -279,7 +329,8 @@ def find_constraints(
         if c.name in by_name:
             notes.append(f"{c.name}: candidate replaced by the user's constraint")
         by_name[c.name] = c
-    names_kinds = {n for c in by_name.values() for n in (c.name, c.kind)}
+    # a resonance that was considered but not proposed may be excluded all the same
+    names_kinds = {n for c in by_name.values() for n in (c.name, c.kind)} | set(skipped)
     unknown = [e for e in exclude if e not in names_kinds]
     if unknown:
         msg = (

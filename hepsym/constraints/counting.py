@@ -44,17 +44,22 @@ __all__ = ("RankResult", "Topology", "jacobian", "rank", "topology")
 def jacobian(
     constraints: Sequence[Constraint], X: np.ndarray, col_scale: np.ndarray, rel_step: float
 ) -> np.ndarray:
-    """dg_i/dx_j per event by central differences: constraints x events x features."""
-    n, f = X.shape
-    h = rel_step * np.maximum(np.abs(X), col_scale)  # events x features
-    eye = np.eye(f)
-    plus = (X[None, :, :] + h.T[:, :, None] * eye[:, None, :]).reshape(f * n, f)
-    minus = (X[None, :, :] - h.T[:, :, None] * eye[:, None, :]).reshape(f * n, f)
+    """dg_i/dx_j per event by central differences: constraints x events x features.
+
+    X may be an evaluation matrix: the features (one per entry of ``col_scale``) followed
+    by per-event parameters, which travel with each event but are not differentiated.
+    """
+    n, width = X.shape
+    f = len(col_scale)
+    h = rel_step * np.maximum(np.abs(X[:, :f]), col_scale)  # events x features
+    eye = np.eye(f, width)
+    plus = (X[None, :, :] + h.T[:, :, None] * eye[:, None, :]).reshape(f * n, width)
+    minus = (X[None, :, :] - h.T[:, :, None] * eye[:, None, :]).reshape(f * n, width)
     both = np.concatenate([plus, minus])
     out = np.empty((len(constraints), n, f))
     for i, c in enumerate(constraints):
         with np.errstate(all="ignore"):
-            g = np.asarray(c.evaluate(both), dtype=np.float64)
+            g = np.asarray(c.evaluate(c.view(both, f)), dtype=np.float64)
         gp, gm = g[: f * n].reshape(f, n), g[f * n :].reshape(f, n)
         out[i] = ((gp - gm) / (2.0 * h.T)).T
     return out

@@ -9,12 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from hepsym.constraints.base import Constraint
+from hepsym.constraints.base import Constraint, evaluation_matrix
 from hepsym.constraints.candidates import find_constraints
 from hepsym.constraints.counting import acts, jacobian, rank, topology
 from hepsym.constraints.verify import (
+    PEAK_MAX_WIDTH_RATIO,
+    PEAK_MIN_FRACTION,
+    PEAK_N_WIDTHS,
     ConstraintRow,
     evaluate,
+    peak_rule,
     shuffle_events,
     shuffle_groups,
     verify,
@@ -104,6 +108,12 @@ class ConstraintResult:
             "shape": self.shape,
             "shape_reason": self.shape_reason,
             "thresholds": self.thresholds.to_dict(),
+            "resonance_rule": {
+                "rule": peak_rule(),
+                "peak_n_widths": PEAK_N_WIDTHS,
+                "peak_min_fraction": PEAK_MIN_FRACTION,
+                "peak_max_width_ratio": PEAK_MAX_WIDTH_RATIO,
+            },
             "constraints": [r.to_dict() for r in self.rows],
             "notes": list(self.notes),
         }
@@ -125,11 +135,7 @@ class ConstraintResult:
         ]
         for r in self.rows:
             ratio = r.spread_ratio if r.spread_ratio is not None else r.terms_ratio
-            counted = (
-                "yes"
-                if r.counted
-                else ("no (does not act)" if not r.acts_on_features and r.holds else "no")
-            )
+            counted = "yes" if r.counted else _why_not(r)
             lines.append(
                 f"{r.name:<24} {r.kind:<19} {r.expected:>11.5g} {r.mean:>11.5g} {r.std:>10.3g} "
                 f"{r.rel_spread:>8.1e} {_fmt(ratio):>8} {r.fraction_within:>7.1%}  "
@@ -153,7 +159,7 @@ class ConstraintResult:
             (
                 f"exact: |g - c| <= {t.rel_tol:g} x scale in >= {t.exact_fraction:.0%} of events; "
                 f"approximate: within {t.n_widths:g} widths in >= {t.approx_fraction:.0%} and "
-                f"spread ratio <= {t.max_spread_ratio:g}"
+                f"spread ratio <= {t.max_spread_ratio:g}; {peak_rule()}"
             ),
             (
                 f"independent constraints (Jacobian rank, rtol {self.rank_rtol:g}): {self.rank}, "
@@ -164,6 +170,19 @@ class ConstraintResult:
         ]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(line for i, line in enumerate(lines) if line or i > 1)
+
+
+def _why_not(r: ConstraintRow) -> str:
+    """The table's word for a row that is not counted."""
+    if not r.holds:
+        return "no"
+    if not r.acts_on_features:
+        return "no (does not act)"
+    if r.kind == "parton-balance":
+        return "no (partons not features)"
+    if r.peak_dominates is False:
+        return "no (peak on a continuum)"
+    return "no"
 
 
 def _fmt(x: float | None) -> str:
@@ -218,20 +237,23 @@ def analyze_constraints(
         sphere=spec.sphere,
     )
     X = fm.X
+    # the features, then per-event numbers that are no features (particle masses, partons)
+    Xe = evaluation_matrix(fm)
+    nf = fm.n_features
     rng = np.random.default_rng(seed)
     groups = shuffle_groups(fm)
-    X_shuffled = shuffle_events(X, groups, rng)
-    rows = [verify(c, X, X_shuffled, groups, fm.names, th) for c in cands]
+    X_shuffled = shuffle_events(Xe, groups, rng)
+    rows = [verify(c, Xe, X_shuffled, groups, fm.names, th, weights=fm.weights) for c in cands]
 
     sample = np.sort(rng.choice(fm.n_events, size=min(spec.n_sample, fm.n_events), replace=False))
-    Xs = X[sample]
+    Xs = Xe[sample]
     col_scale = np.sqrt(np.mean(X * X, axis=0))
     col_scale = np.where(col_scale > 0, col_scale, 1.0)
     J = jacobian(cands, Xs, col_scale, spec.rel_step)
     scales = (
         np.stack(
             [
-                c.natural_scale(Xs, evaluate(c, Xs), r.expected)
+                c.natural_scale(c.view(Xs, nf), evaluate(c, c.view(Xs, nf)), r.expected)
                 for c, r in zip(cands, rows, strict=True)
             ]
         )
@@ -246,9 +268,9 @@ def analyze_constraints(
             note = (
                 note + "; " if note else ""
             ) + "its gradient is zero: does not act on these features"
-        rows[i] = dataclasses.replace(
-            rows[i], acts_on_features=a, counted=a and rows[i].holds, note=note
-        )
+        # a check on numbers that are no features, or a peak on a continuum: never counted
+        counted = a and rows[i].holds and c.countable and rows[i].peak_dominates is not False
+        rows[i] = dataclasses.replace(rows[i], acts_on_features=a, counted=counted, note=note)
     idx = [i for i, r in enumerate(rows) if r.counted]
     rr = rank(J[idx], col_scale, spec.rank_rtol)
     d = fm.n_features - rr.rank

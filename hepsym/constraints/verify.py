@@ -17,6 +17,18 @@ Verdict: *exact* when at least ``exact_fraction`` of the events are within the r
 tolerance (floating-point level); *approximate* when the constraint has a width, at least
 ``approx_fraction`` of the events lie within ``n_widths`` widths and the spread ratio is
 at most ``max_spread_ratio``; *violated* otherwise.
+
+**Resonance or continuum.** A resonance condition m(group) = M is a constraint only where
+the peak dominates the sample. The rule, one for every resonance: at least
+``PEAK_MIN_FRACTION`` of the events (weighted) lie within ``PEAK_N_WIDTHS`` PDG widths of
+M, and the measured core width (the interquartile range, Gamma for a Breit-Wigner) is at
+most ``PEAK_MAX_WIDTH_RATIO`` x the PDG width. A resonance row that is approximate but fails
+the rule is a peak on a continuum (a wide Drell-Yan mass window, where the gamma*
+continuum holds half the events): reported with both numbers, never counted.
+
+The functions here take an *evaluation matrix* (:func:`hepsym.constraints.base.evaluation_matrix`:
+the features, then per-event parameters such as the particles' masses); each constraint is
+given the columns it reads (:meth:`~hepsym.constraints.base.Constraint.view`).
 """
 
 from __future__ import annotations
@@ -27,12 +39,37 @@ from typing import Any
 
 import numpy as np
 
-from hepsym.constraints.base import Constraint
+from hepsym.constraints.base import Constraint, parameter_groups
 from hepsym.errors import ConstraintError, HepsymError
 from hepsym.features import FeatureMatrix
 from hepsym.spec import Thresholds
 
-__all__ = ("ConstraintRow", "Thresholds", "shuffle_events", "verify")
+__all__ = (
+    "PEAK_MAX_WIDTH_RATIO",
+    "PEAK_MIN_FRACTION",
+    "PEAK_N_WIDTHS",
+    "ConstraintRow",
+    "Thresholds",
+    "peak_rule",
+    "shuffle_events",
+    "verify",
+)
+
+#: the resonance rule (see the module docstring): a resonance counts only where at least
+#: PEAK_MIN_FRACTION of the events (weighted) lie within PEAK_N_WIDTHS PDG widths of its
+#: mass and its measured width (IQR) is at most PEAK_MAX_WIDTH_RATIO x the PDG width
+PEAK_N_WIDTHS = 3.0
+PEAK_MIN_FRACTION = 0.65
+PEAK_MAX_WIDTH_RATIO = 3.0
+
+
+def peak_rule() -> str:
+    """The resonance rule in words, with its constants."""
+    return (
+        f"a resonance counts only where its peak dominates: >= {PEAK_MIN_FRACTION:.0%} of "
+        f"events (weighted) within {PEAK_N_WIDTHS:g} PDG widths of the mass and measured width "
+        f"(IQR) <= {PEAK_MAX_WIDTH_RATIO:g} x the PDG width"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +97,10 @@ class ConstraintRow:
             not zero); a constraint that does not act is reported, never counted.
         counted: holds and acts: enters the rank.
         note: anything else (mass mismatch, why it does not act).
+        peak_fraction: for a resonance, the (weighted) fraction of events within
+            ``PEAK_N_WIDTHS`` PDG widths of its mass; ``None`` otherwise.
+        peak_dominates: for a resonance, whether it passes the resonance rule (``False``:
+            a peak on a continuum, never counted); ``None`` otherwise.
     """
 
     name: str
@@ -81,6 +122,8 @@ class ConstraintRow:
     acts_on_features: bool = True
     counted: bool = False
     note: str = ""
+    peak_fraction: float | None = None
+    peak_dominates: bool | None = None
 
     @property
     def holds(self) -> bool:
@@ -105,10 +148,18 @@ def _ratio(a: float, b: float) -> float:
 
 
 def shuffle_groups(fm: FeatureMatrix) -> list[list[int]]:
-    """Columns that travel together when events are shuffled: one group per particle."""
+    """Columns of the evaluation matrix that travel together when events are shuffled.
+
+    One group per particle (its features and its mass), one per remaining feature, and
+    the incoming partons' columns together.
+    """
+    masses, rest = parameter_groups(fm)
     groups = [[fm.names.index(c) for c in p.columns.values()] for p in fm.particles]
+    if masses:
+        groups = [[*g, m] for g, m in zip(groups, masses, strict=True)]
     taken = {j for g in groups for j in g}
     groups += [[j] for j in range(fm.n_features) if j not in taken]
+    groups += rest
     return [g for g in groups if g]
 
 
@@ -138,6 +189,27 @@ def evaluate(c: Constraint, X: np.ndarray) -> np.ndarray:
         raise ConstraintError(msg) from err
 
 
+def _fraction(mask: np.ndarray, weights: np.ndarray | None) -> float:
+    """The weighted fraction of events in ``mask`` (unweighted without usable weights)."""
+    if weights is not None and len(weights) == len(mask):
+        w = np.asarray(weights, dtype=np.float64)
+        total = float(np.sum(w))
+        if np.all(np.isfinite(w)) and total > 0:
+            return float(min(max(np.sum(w[mask]) / total, 0.0), 1.0))
+    return float(np.mean(mask))
+
+
+def _peak_note(fraction: float, measured: float, width: float, dominates: bool) -> str:
+    numbers = (
+        f"{fraction:.0%} of events within {PEAK_N_WIDTHS:g} widths (counted from "
+        f"{PEAK_MIN_FRACTION:.0%}), measured width {measured:.3g} GeV vs PDG {width:.3g} GeV "
+        f"(counted up to {PEAK_MAX_WIDTH_RATIO:g}x)"
+    )
+    if dominates:
+        return f"the peak dominates: {numbers}"
+    return f"peak on a continuum: {numbers}; not counted"
+
+
 def verify(
     c: Constraint,
     X: np.ndarray,
@@ -145,8 +217,21 @@ def verify(
     groups: list[list[int]],
     names: tuple[str, ...],
     th: Thresholds,
+    weights: np.ndarray | None = None,
 ) -> ConstraintRow:
-    """Measure one candidate on the events and classify it."""
+    """Measure one candidate on the events and classify it.
+
+    Args:
+        c: the candidate.
+        X, X_shuffled: the evaluation matrix (features, then per-event parameters) and
+            the same with events shuffled between groups.
+        groups: the shuffle groups (:func:`shuffle_groups`).
+        names: the feature names (the first ``len(names)`` columns of X).
+        th: the verdict's thresholds.
+        weights: per-event weights, for the resonance rule's fraction of events.
+    """
+    n_features = len(names)
+    X, X_shuffled = c.view(X, n_features), c.view(X_shuffled, n_features)
     g = evaluate(c, X)
     finite = np.isfinite(g)
     if not finite.any():
@@ -197,6 +282,17 @@ def verify(
         status = "approximate"
     else:
         status = "violated"
+    note = c.note
+    peak_fraction = peak_dominates = None
+    if c.kind == "resonance" and c.width is not None and measured_width is not None:
+        near = finite & (np.abs(r) <= PEAK_N_WIDTHS * c.width)
+        peak_fraction = _fraction(near, weights)
+        peak_dominates = bool(
+            peak_fraction >= PEAK_MIN_FRACTION and measured_width <= PEAK_MAX_WIDTH_RATIO * c.width
+        )
+        if status == "approximate":
+            peak = _peak_note(peak_fraction, measured_width, c.width, peak_dominates)
+            note = f"{note}; {peak}" if note else peak
     return ConstraintRow(
         name=c.name,
         formula=c.formula,
@@ -214,5 +310,7 @@ def verify(
         width=c.width,
         measured_width=measured_width,
         status=status,
-        note=c.note,
+        note=note,
+        peak_fraction=peak_fraction,
+        peak_dominates=peak_dominates,
     )
