@@ -21,6 +21,7 @@ from hepsym.features import FeatureMatrix
 from hepsym.inputs import prepare
 from hepsym.result import AnalysisResult
 from hepsym.spec import StudySpec
+from hepsym.strata import find_strata
 
 if TYPE_CHECKING:
     from hepsym.constraints import ConstraintResult
@@ -59,15 +60,17 @@ def analyze(
 
     spec = (spec or StudySpec()).with_options(**options)
     notes: tuple[str, ...] = ()
+    classes = None
     if isinstance(source, FeatureMatrix):
         fm = source
     else:
         inputs = dataclasses.replace(spec.input, path=os.fspath(source))
         prepared = prepare(inputs)
-        fm, notes = prepared.features, prepared.notes
+        fm, notes, classes = prepared.features, prepared.notes, prepared.classes
         spec = dataclasses.replace(spec, input=prepared.spec)
     fm.check_finite()
     c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+    strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
     l_result = learn_features(fm, spec.learn, extra=_physics_combinations(fm))
     spec = dataclasses.replace(spec, learn=dataclasses.replace(spec.learn, vae=l_result.config))
     verdict = compare(
@@ -76,9 +79,27 @@ def analyze(
         epochs=l_result.config.epochs,
         n_events=fm.n_events,
         evidence=_surplus_evidence(c_result.predicted_dim, l_result),
+        warnings=(
+            *_repeated_warning(fm, spec),
+            *(strata.warnings(c_result.predicted_dim) if strata else ()),
+        ),
         **_approximate(c_result),
     )
-    return AnalysisResult(fm, c_result, l_result, verdict, (*notes, *l_result.notes), spec)
+    return AnalysisResult(fm, c_result, l_result, verdict, (*notes, *l_result.notes), spec, strata)
+
+
+def _repeated_warning(fm: FeatureMatrix, spec: StudySpec) -> tuple[str, ...]:
+    """Repeated events kept on request bias TwoNN (a nearest neighbour at distance 0)."""
+    n = int(fm.metadata.get("n_repeated", 0))
+    if not n or not spec.input.keep_duplicates:
+        return ()
+    return (
+        (
+            f"{n} of {fm.n_events} events repeat an earlier event's features exactly and were "
+            "kept: nearest-neighbour estimates (TwoNN) and the VAE see them as one point "
+            "weighted more."
+        ),
+    )
 
 
 def _approximate(c_result: ConstraintResult) -> dict[str, Any]:

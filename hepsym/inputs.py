@@ -15,9 +15,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import awkward as ak
+import numpy as np
+
 from hepsym.errors import OptionError
+from hepsym.events import Events
 from hepsym.features import FeatureMatrix, build_features
 from hepsym.io import read
+from hepsym.particles import particle_name
 from hepsym.selection import default_query, select
 from hepsym.spec import InputSpec
 
@@ -33,11 +38,14 @@ class Prepared:
         spec: the :class:`~hepsym.spec.InputSpec` with hepsym's choices filled in (the
             selection and feature kind actually used).
         notes: what hepsym chose by itself and dropped, one sentence each.
+        classes: per event of the features, its final state in words (the final-state
+            particle names, sorted), for :func:`~hepsym.strata.find_strata`.
     """
 
     features: FeatureMatrix
     spec: InputSpec
     notes: tuple[str, ...] = field(default_factory=tuple)
+    classes: np.ndarray | None = field(default=None, repr=False)
 
 
 def _feature_note(kind: str) -> str:
@@ -74,8 +82,13 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
         tree=spec.tree,
         collections=spec.collections,
         branches=dict(spec.branches) if spec.branches is not None else None,
+        strict=spec.strict,
+        drop_bad_events=spec.drop_bad_events,
     )
     notes = []
+    n_bad = int(events.metadata.get("n_bad_events", 0))
+    if n_bad:
+        notes.append(f"{n_bad} events with invalid momenta dropped, as asked (--drop-bad-events)")
     beams = spec.beams_for(events.beams)
     if beams is not None:
         events = events.with_beams(beams)
@@ -101,7 +114,64 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
     if kind is None:
         kind = "p3" if events.beams.pointlike else "p4"
         notes.append(_feature_note(kind))
-    fm = build_features(selection, kind)
+    fm = build_features(selection, kind, events=events)
     fm.check_finite()
+    classes = final_state_classes(events, selection.kept)
+    distinct, n_repeated = distinct_rows(fm.X)
+    if n_repeated:
+        share = f"{n_repeated} of {fm.n_events} events ({n_repeated / fm.n_events:.0%})"
+        if spec.keep_duplicates:
+            notes.append(f"{share} repeat an earlier event's features exactly; kept as asked")
+        else:
+            fm, classes = fm.take(distinct), classes[distinct]
+            notes.append(
+                f"{share} repeat an earlier event's features exactly: the {fm.n_events} "
+                "distinct ones are studied (--keep-duplicates to keep them)"
+            )
+    fm = dataclasses.replace(
+        fm, metadata={**fm.metadata, "n_repeated": n_repeated, "n_bad_events": n_bad}
+    )
     resolved = dataclasses.replace(spec, select=selection.query, features=kind)
-    return Prepared(fm, resolved, tuple(notes))
+    return Prepared(fm, resolved, tuple(notes), classes)
+
+
+def distinct_rows(X: np.ndarray) -> tuple[np.ndarray, int]:
+    """The indices of the first occurrence of each distinct row of ``X``, in order, and how
+    many rows repeat an earlier one exactly."""
+    if len(X) == 0:
+        return np.arange(0), 0
+    _, first = np.unique(np.ascontiguousarray(X), axis=0, return_index=True)
+    first.sort()
+    return first, len(X) - len(first)
+
+
+def final_state_classes(events: Events, kept: np.ndarray) -> np.ndarray:
+    """Per kept event, its final state in words: its status-1 particles, sorted.
+
+    Quarks and gluons are one species here, ``j`` (a jet's flavour is no different final
+    state). Events with the same multiset of final-state ids share a label; the multiset is
+    keyed by its size and two sums over the ids (no Python loop per event), and each label
+    is written once, from its first event.
+    """
+    parts = events.particles[kept]
+    final = parts[parts.status == 1]
+    counts = ak.to_numpy(ak.num(final, axis=1))
+    flat = ak.to_numpy(ak.flatten(final.pid)).astype(np.int64)
+    flat = np.where(np.isin(np.abs(flat), _PARTONS), _JET, flat)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    sums = [np.add.reduceat(flat**k, starts) if len(flat) else flat for k in (1, 2)]
+    sums = [np.where(counts > 0, s, 0) for s in sums]
+    keys = np.column_stack([counts, *sums])
+    uniq, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    names = []
+    for i in first:
+        ids = sorted(
+            flat[starts[i] : starts[i] + counts[i]].tolist(), key=lambda p: (abs(p), p < 0)
+        )
+        names.append(" ".join("j" if p == _JET else particle_name(p) for p in ids) or "nothing")
+    return np.asarray(names, dtype=object)[inverse.ravel()] if len(uniq) else np.empty(0, object)
+
+
+#: quarks, the gluon and reconstructed jets (id 0): one species, a jet, in a final-state class
+_PARTONS = (0, 1, 2, 3, 4, 5, 21)
+_JET = 21

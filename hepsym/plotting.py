@@ -79,13 +79,21 @@ def plot_relevance(
     ax.set_xticks(rank)
     ax.set_xlabel("latent rank (by decreasing relevance)")
     ax.set_ylabel(r"relevance  std$\langle z_j\rangle$ / mean $\sigma_j$", fontsize="medium")
-    marks = ((predicted, "predicted", "tab:red", "--"), (embedding, "embedding", "tab:green", ":"))
+    # markers that fall on the same place are drawn side by side, not on top of each other
+    marks = [
+        (v, name, colour, ls)
+        for v, name, colour, ls in (
+            (predicted, "predicted", "tab:red", "--"),
+            (embedding, "embedding", "tab:green", ":"),
+            (learned, "learned", "black", "-."),
+        )
+        if v is not None
+    ]
     for value, name, colour, ls in marks:
-        if value is not None:
-            ax.axvline(value + 0.5, color=colour, ls=ls, label=f"{name} dimension = {value}")
-    if learned is not None:
+        same = [m for m in marks if m[0] == value]
+        shift = 0.08 * (same.index((value, name, colour, ls)) - (len(same) - 1) / 2)
         ax.axvline(
-            learned + 0.5, color="black", ls="-.", lw=1, label=f"learned dimension = {learned}"
+            value + 0.5 + shift, color=colour, ls=ls, lw=1.5, label=f"{name} dimension = {value}"
         )
     ax.set_ylim(floor / 2, None)
     ax.legend(fontsize="small")
@@ -124,16 +132,25 @@ def plot_latents_vs_features(
     if fig is None:
         with style():
             fig = plt.figure(figsize=(2.2 * n_cols + 1, 1.9 * n_rows + 1), layout="constrained")
+    from matplotlib.ticker import MaxNLocator
+
     axes = fig.subplots(n_rows, n_cols, squeeze=False, sharex="col", sharey="row")
+    # each feature's axis shows the bulk of the events (0.5-99.5%), not its far tails
+    lo, hi = np.percentile(X[pick], [0.5, 99.5], axis=0)
     for r, j in enumerate(order):
         for c in range(n_cols):
             ax = axes[r, c]
             ax.scatter(X[pick, c], latents[pick, j], s=1, alpha=0.4, rasterized=True)
             if r == n_rows - 1:
                 ax.set_xlabel(names[c], fontsize="x-small")
+                if hi[c] > lo[c]:
+                    pad = 0.05 * (hi[c] - lo[c])
+                    ax.set_xlim(lo[c] - pad, hi[c] + pad)
             if c == 0:
                 ax.set_ylabel(rf"$\langle z_{{{r + 1}}}\rangle$", fontsize="small")
             ax.tick_params(labelsize="xx-small")
+            ax.xaxis.set_major_locator(MaxNLocator(3))  # tick labels that do not collide
+            ax.yaxis.set_major_locator(MaxNLocator(4))
     return fig
 
 
@@ -196,8 +213,10 @@ def plot_residual(
     lo, hi = np.percentile(v, [0.5, 99.5])
     for edge in (expected - (tolerance or 0), expected + (tolerance or 0)):
         lo, hi = min(lo, edge), max(hi, edge)
+    if hi == lo:  # every value the same (an exact law to the last bit): a readable unit axis
+        lo, hi = lo - 1.0, hi + 1.0
     min_range = 1e-9 * max(abs(expected), abs(lo), abs(hi), 1e-12)
-    if hi - lo < min_range:  # an exact constraint: all values equal to machine precision
+    if hi - lo < min_range:  # values equal to machine precision
         centre = 0.5 * (lo + hi)
         lo, hi = centre - min_range, centre + min_range
     label = f"{name} [{unit}]" if unit else name
@@ -221,7 +240,10 @@ def plot_residual(
             alpha=0.2,
             label=f"width $\\Gamma$ = {width:.3g}",
         )
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel(label)
+    ax.xaxis.set_major_locator(MaxNLocator(6))  # tick labels that do not collide
     ax.set_ylabel("events / bin")
     ax.legend(fontsize="small")
     return ax

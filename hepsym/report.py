@@ -95,22 +95,59 @@ def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
         if not (row.counted or row.kind == "resonance"):
             continue
         exact = row.status == "exact"
-        g = np.asarray(constraint.evaluate(X))
-        values = g - row.expected if exact else g
-        ax = plot_residual(
-            values,
-            name=f"{row.name} - expected" if exact else row.name,
-            expected=0.0 if exact else row.expected,
-            tolerance=None if exact else (row.tolerance or None),
-            width=row.width,
-            unit="" if row.kind in ("constant-feature", "user") else "GeV",
-            weights=None,
-        )
-        ax.set_title(f"{row.name}: {row.status}", fontsize="medium")
+        g = np.asarray(constraint.evaluate(X), dtype=np.float64)
+        if exact:
+            # an exact law is drawn relative to its natural scale: "exact to 1e-15"
+            scale = np.maximum(np.abs(constraint.natural_scale(X, g, row.expected)), 1e-300)
+            rel = (g - row.expected) / scale
+            worst = float(np.max(np.abs(rel))) if len(rel) else 0.0
+            bulk = float(np.percentile(np.abs(rel), 99.5)) if len(rel) else 0.0
+            k = int(np.floor(np.log10(bulk))) if bulk > 0 else 0
+            ax = plot_residual(
+                rel / 10.0**k,
+                name=f"relative residual [$10^{{{k}}}$]" if k else "relative residual",
+                expected=0.0,
+            )
+            ax.set_title(
+                f"{row.name}: exact to {worst:.0e} (relative)"
+                if worst > 0
+                else f"{row.name}: exact (every residual 0)",
+                fontsize="medium",
+            )
+        else:
+            ax = plot_residual(
+                g,
+                name=_axis_label(row.name, constraint.formula, row.kind),
+                expected=row.expected,
+                tolerance=row.tolerance or None,
+                width=row.width,
+                unit=_UNITS.get(row.kind, ""),
+            )
+            ax.set_title(f"{row.name}: {row.status}", fontsize="medium")
         stem = f"constraint_{row.name}"
         _save(ax.figure, folder, stem)
         figures[f"Constraint {row.name} ({row.status})"] = f"{stem}.png"
     return figures
+
+
+#: the unit of a constraint's value, by kind
+_UNITS = {
+    "momentum": "GeV",
+    "transverse-momentum": "GeV",
+    "energy": "GeV",
+    "on-shell": "GeV$^2$",
+    "resonance": "GeV",
+}
+
+
+def _axis_label(name: str, formula: str, kind: str) -> str:
+    """What the axis of a constraint shows: ``m(mu_plus mu_minus)`` for a resonance, not m_Z."""
+    if kind == "resonance" and "invariant mass of (" in formula:
+        inside = formula.split("invariant mass of (", 1)[1].split(")", 1)[0]
+        return f"m({' '.join(p.strip() for p in inside.split(','))})"
+    if kind == "on-shell":
+        return f"$E^2 - |p|^2$ ({name})"
+    return name
 
 
 def _markdown(result: AnalysisResult, figures: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from hepsym.spec import StudySpec
 if TYPE_CHECKING:
     from hepsym.constraints import ConstraintResult
     from hepsym.learning import LearnResult
+    from hepsym.strata import Strata
     from hepsym.verdict import Verdict
 
 __all__ = ("AnalysisResult",)
@@ -35,6 +36,8 @@ class AnalysisResult:
         verdict: the comparison in words.
         notes: what hepsym picked by itself (selection, features) and dropped.
         spec: the study as it ran, with hepsym's choices filled in.
+        strata: the parts of the events of different final state or law, each studied on
+            its own (``None``: one part).
     """
 
     features: FeatureMatrix
@@ -43,6 +46,7 @@ class AnalysisResult:
     verdict: Verdict
     notes: tuple[str, ...] = ()
     spec: StudySpec | None = None
+    strata: Strata | None = None
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -65,6 +69,8 @@ class AnalysisResult:
                 "n_events": fm.n_events,
                 "n_input": fm.n_input,
                 "n_dropped": fm.n_dropped,
+                "n_repeated": int(fm.metadata.get("n_repeated", 0)),
+                "n_bad_events": int(fm.metadata.get("n_bad_events", 0)),
                 "features": list(fm.names),
                 "feature_kind": fm.kind,
                 "predicted_dim": c.predicted_dim,
@@ -80,6 +86,7 @@ class AnalysisResult:
                 "warnings": list(self.verdict.warnings),
                 "ruled_out": list(self.verdict.ruled_out),
                 "rank": c.rank,
+                "strata": self.strata.to_list() if self.strata else [],
                 "constraints": c_dict["constraints"],
                 "constraint_summary": {k: v for k, v in c_dict.items() if k != "constraints"},
                 "learn": lr.to_dict(),
@@ -125,6 +132,7 @@ class AnalysisResult:
                 corr,
                 "",
                 *dims,
+                *([self.strata.table()] if self.strata else []),
                 "",
                 "verdict: " + self.verdict.text,
                 *(["", *warnings] if warnings else []),

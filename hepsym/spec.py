@@ -70,6 +70,11 @@ class InputSpec:
         tree, collections, branches: ROOT: which tree, which collections, and an explicit
             branch mapping (see :func:`hepsym.read`).
         final_state, pt_min, eta_max: which candidates the selection considers.
+        keep_duplicates: study repeated events too (default: only the distinct ones,
+            since a repeated row has a nearest neighbour at distance 0).
+        strict: an LHE file without its closing tag is an error, not a warning.
+        drop_bad_events: drop events with invalid momenta (NaN, negative energy,
+            space-like) and count them, instead of refusing the file.
     """
 
     path: str | None = None
@@ -85,6 +90,9 @@ class InputSpec:
     final_state: bool = True
     pt_min: float | None = None
     eta_max: float | None = None
+    keep_duplicates: bool = False
+    strict: bool = False
+    drop_bad_events: bool = False
 
     def __post_init__(self) -> None:
         if self.path is not None:

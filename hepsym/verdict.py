@@ -160,6 +160,7 @@ def compare(
     n_events: int | None = None,
     evidence: Mapping[str, float] | None = None,
     measured_by: Mapping[str, str] | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> Verdict:
     """Compare a constraint count with what a VAE ensemble learned, and explain it.
 
@@ -178,6 +179,8 @@ def compare(
             data show instead of what could be.
         measured_by: approximate constraint (as in ``approximate``) -> the ``evidence``
             column that measures it (``"m(pair)"`` for a resonance mass).
+        warnings: warnings found elsewhere (e.g. strata of different dimension), put
+            first among the cross-checks' own.
     """
     d, emb, k = (
         int(constraints.predicted_dim),
@@ -191,7 +194,7 @@ def compare(
     reasons: list[str] = []
     ruled_out: list[str] = []
     numbers = Numbers.of(d, emb, learned)
-    warnings = cross_check(numbers)
+    warnings = (*warnings, *cross_check(numbers))
     reliable = numbers.reliable
 
     contradicted = numbers.manifold >= 0 and numbers.manifold != d

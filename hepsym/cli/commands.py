@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from hepsym._output import OutputFolder, dumps
 from hepsym.cli.options import (
+    add_bad_event_options,
     add_constraint_options,
     add_force,
     add_input,
@@ -29,7 +30,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     from hepsym.summary import summarize
 
     events = read(
-        args.file, max_events=args.max_events, tree=args.tree, collections=args.collections
+        args.file,
+        max_events=args.max_events,
+        tree=args.tree,
+        collections=args.collections,
+        strict=args.strict,
+        drop_bad_events=args.drop_bad_events,
     )
     summary = summarize(events)
     print(dumps(summary.to_dict()) if args.json else summary)
@@ -48,6 +54,7 @@ def add_info(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
     p.add_argument("--max-events", type=int, default=None, help="read at most N events")
     add_root_options(p)
+    add_bad_event_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=cmd_info)
 

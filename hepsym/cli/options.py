@@ -69,8 +69,29 @@ def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     p.add_argument(
         "--max-events", type=int, default=None, metavar="N", help="read at most N events"
     )
+    add_bad_event_options(p)
+    p.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="study events whose features repeat exactly, too (default: the distinct ones)",
+    )
     add_root_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def add_bad_event_options(p: argparse.ArgumentParser) -> None:
+    """What to do with damaged input: events with invalid momenta, a truncated LHE file."""
+    p.add_argument(
+        "--drop-bad-events",
+        action="store_true",
+        help="drop events with NaN, negative-energy or space-like momenta, and count them "
+        "(default: refuse the file, naming the event)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="an LHE file without its closing tag is an error (default: a warning)",
+    )
 
 
 def add_root_options(p: argparse.ArgumentParser) -> None:
@@ -180,6 +201,9 @@ def study_spec(args: argparse.Namespace) -> Any:
         sqrt_s=get("sqrt_s", None),
         collider=get("collider", None),
         max_events=get("max_events", None),
+        keep_duplicates=get("keep_duplicates", None) or None,
+        strict=get("strict", None) or None,
+        drop_bad_events=get("drop_bad_events", None) or None,
         tree=get("tree", None),
         collections=get("collections", None),
         extra=tuple(get("constraint", ())),
