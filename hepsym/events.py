@@ -118,7 +118,10 @@ class Beams:
     def describe(self) -> str:
         """One line for humans, e.g. ``p p at sqrt(s) = 8000 GeV (4000 + 4000 GeV)``."""
         if not self.known:
-            return "unknown (give beams=... or --sqrt-s to test constraints that need it)"
+            return (
+                "unknown (give --sqrt-s GEV and --collider ee|pp, or sqrt_s=/collider= in "
+                "Python, to test the constraints that need it)"
+            )
         assert self.energies is not None
         names = [particle_name(i) for i in self.ids] if self.ids else ["?", "?"]
         return (

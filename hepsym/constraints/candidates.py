@@ -228,7 +228,8 @@ def _conservation(
     else:
         notes.append(
             "initial state unknown: only transverse momentum conservation is tested "
-            "(give sqrt_s=... for a lepton collider to test pz and E too)"
+            "(give the centre-of-mass energy, --sqrt-s GEV or sqrt_s= in Python, for a lepton "
+            "collider to test pz and E too)"
         )
     out = [momentum_sum(fm, kins, ax, 0.0, transverse=True) for ax in ("px", "py")]
     balance = [c for c in (parton_balance(fm, kins, comp) for comp in ("E", "pz")) if c]

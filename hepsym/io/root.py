@@ -257,7 +257,9 @@ def _select_tree(file: Any, path: Path, name: str | None) -> tuple[Any, str, str
     else:
         conventional = _conventional(trees)
         if conventional is None:
-            msg = f"{path}: several trees ({listing}); choose one with tree=..."
+            msg = (
+                f"{path}: several trees ({listing}); choose one with --tree NAME (tree= in Python)"
+            )
             raise InputFileError(msg)
         key = conventional
     try:
@@ -319,7 +321,8 @@ def _select_collections(
                 known = ", ".join(s.name for s in [*explicit.values(), *found.values()]) or "none"
                 msg = (
                     f"{path}: tree {tree_name!r} has no collection {name!r} "
-                    f"(recognised: {known}); map its branches with branches={{...}}"
+                    f"(recognised: {known}); name one of those with --collections, or map "
+                    "its branches in Python with hepsym.read(..., branches={...})"
                 )
                 raise InputFileError(msg)
             specs.append(spec)
@@ -328,8 +331,8 @@ def _select_collections(
         more = f", ... ({len(kinds)} in all)" if len(kinds) > 8 else ""
         msg = (
             f"{path}: no particle collection recognised in tree {tree_name!r} "
-            f"(branches: {sample}{more}); pass branches={{'Muon': {{'px': ..., 'py': ..., "
-            f"'pz': ..., 'E': ...}}}}"
+            f"(branches: {sample}{more}); in Python, map them with hepsym.read(..., "
+            "branches={'Muon': {'px': ..., 'py': ..., 'pz': ..., 'E': ...}})"
         )
         raise InputFileError(msg)
     return list({s.name.lower(): s for s in specs}.values())
