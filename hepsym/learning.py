@@ -32,9 +32,11 @@ from hepsym.relevance import (
     ensemble_dimension,
     learned_dimension,
     relevance_and_kl,
+    streamed_relevance,
 )
 from hepsym.spec import LearnSpec, VAEConfig
 from hepsym.vae import Ensemble, check_memory, member_seeds, train_ensemble
+from hepsym.vae_inputs import MIN_BATCH, LearnInputs, learning_inputs
 
 __all__ = (
     "MIN_BATCH",
@@ -255,8 +257,19 @@ def evaluate(
         FeatureError: Bad ``X``, names or extra columns.
     """
     X, names = check_features(X, names)
-    mu, sigma = model.encode(X)
-    rel, kl = relevance_and_kl(mu, sigma)
+    n = len(X)
+    if n <= EVAL_SAMPLE:
+        mu, sigma = model.encode(X)
+        rel, kl = relevance_and_kl(mu, sigma)
+        X_s, extra_s = X, extra
+    else:
+        # relevance and KL over every event, accumulated chunk by chunk; what needs the
+        # posterior means of single events (correlations, the learned surface) on a sample
+        rel, kl = streamed_relevance(model.encode, X)
+        pick = np.sort(np.random.default_rng(seed).choice(n, EVAL_SAMPLE, replace=False))
+        X_s = X[pick]
+        extra_s = {k: np.asarray(v)[pick] for k, v in (extra or {}).items()}
+        mu = model.encode(X_s)[0]
     order = np.argsort(-rel, axis=1, kind="stable")
     rel_sorted = np.take_along_axis(rel, order, axis=1)
     kl_sorted = -np.sort(-kl, axis=1)
@@ -278,7 +291,7 @@ def evaluate(
         member_dims=dims,
         learned_dim=dim,
         agreement=agreement,
-        correlations=correlations(mu, order, X, names, extra),
+        correlations=correlations(mu, order, X_s, names, extra_s),
         geometric_dim=geo.dim if geo else math.nan,
         geometric_dim_err=geo.err if geo else math.nan,
         config=model.config,
@@ -289,6 +302,11 @@ def evaluate(
         learned_manifold_dim=m_dim,
         learned_manifold_agreement=m_agreement,
     )
+
+
+#: above this many events, the posterior means of single events (correlations, the learned
+#: surface) are evaluated on a uniform sample of this size; relevances use every event
+EVAL_SAMPLE = 20_000
 
 
 def learn(
@@ -320,16 +338,30 @@ def learn(
     """
     spec = _spec_with(spec, options)
     X, names = check_features(X, names)
-    check_memory(X.shape[0], X.shape[1], spec.vae, spec.ensemble)
+    n = len(X)
+    train = X
+    notes: tuple[str, ...] = ()
+    if spec.train_events is not None and n > spec.train_events:
+        pick = np.random.default_rng(spec.seed).choice(n, spec.train_events, replace=False)
+        train = X[np.sort(pick)]
+        notes = (
+            (
+                f"VAEs trained on a uniform sample of {spec.train_events} of {n} events "
+                f"(--train-events); relevances over all {n}; correlations and the learned "
+                f"surface on a sample of {min(n, EVAL_SAMPLE)}"
+            ),
+        )
+    check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
     model = train_ensemble(
-        X,
+        train,
         spec.vae,
         member_seeds(spec.seed, spec.ensemble),
         device=spec.device,
         threads=spec.threads,
         progress=spec.progress,
     )
-    return evaluate(model, X, names, extra=extra, seed=spec.seed, geometric=spec.geometric)
+    result = evaluate(model, X, names, extra=extra, seed=spec.seed, geometric=spec.geometric)
+    return dataclasses.replace(result, notes=notes) if notes else result
 
 
 def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
@@ -342,54 +374,6 @@ def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
         msg = f"unknown learning option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         raise OptionError(msg)
     return dataclasses.replace(spec, **options)
-
-
-#: smallest batch the VAE falls back to on small files
-MIN_BATCH = 8
-
-
-@dataclass(frozen=True)
-class LearnInputs:
-    """What the VAE is given from a feature matrix, by the rules of :func:`learning_inputs`.
-
-    Attributes:
-        X: the columns the VAE trains on.
-        names: their names.
-        vae: the VAE settings, adjusted for small files.
-        notes: each rule that changed something, in words.
-    """
-
-    X: np.ndarray
-    names: tuple[str, ...]
-    vae: VAEConfig
-    notes: tuple[str, ...] = ()
-
-
-def learning_inputs(fm: FeatureMatrix, vae: VAEConfig) -> LearnInputs:
-    """The VAE's inputs from a feature matrix, the same for ``hepsym learn`` and ``analyze``.
-
-    The rules:
-
-    * a constant column (:func:`~hepsym.features.constant_columns`) is a constraint
-      x_k = c, already in the constraint table: it is left out of the VAE;
-    * a small file (fewer than two batches of events) trains with smaller batches, down
-      to ``MIN_BATCH``, and says that the count will be noisy.
-    """
-    notes = []
-    n = fm.n_events
-    if n < 2 * vae.batch_size and n >= 2 * MIN_BATCH:
-        vae = dataclasses.replace(vae, batch_size=max(MIN_BATCH, n // 4))
-        notes.append(
-            f"only {n} events: VAE batch size lowered to {vae.batch_size}; "
-            "expect a noisy learned dimension"
-        )
-    constant = fm.constant_columns()
-    if constant.any():
-        dropped = [nm for nm, c in zip(fm.names, constant, strict=True) if c]
-        notes.append(f"constant features left out of the VAE (they are constraints): {dropped}")
-    keep = ~constant
-    names = tuple(nm for nm, k in zip(fm.names, keep, strict=True) if k)
-    return LearnInputs(fm.X[:, keep], names, vae, tuple(notes))
 
 
 def learn_features(
@@ -414,7 +398,7 @@ def learn_features(
             msg = f"{fm.source}: {err}"
             raise type(err)(msg) from err
         raise
-    return dataclasses.replace(result, notes=inputs.notes)
+    return dataclasses.replace(result, notes=(*inputs.notes, *result.notes))
 
 
 def load(path: str, *, device: str = "cpu") -> Ensemble:

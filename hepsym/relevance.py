@@ -28,7 +28,7 @@ latents the gap decides.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,6 +38,7 @@ __all__ = (
     "ensemble_dimension",
     "learned_dimension",
     "relevance_and_kl",
+    "streamed_relevance",
 )
 
 #: Relevance below which a latent counts as unused (sits on the prior).
@@ -80,3 +81,30 @@ def ensemble_dimension(member_dims: Sequence[int]) -> tuple[int, float]:
     best = max(counts.values())
     dim = min(d for d, c in counts.items() if c == best)
     return dim, best / len(member_dims)
+
+
+def streamed_relevance(
+    encode: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    chunk: int = 65_536,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`relevance_and_kl` over all of ``X``, accumulated chunk by chunk.
+
+    ``encode`` maps events to posterior ``(mu, sigma)``, each ``(members, events, latent)``;
+    memory is bounded by one chunk whatever the number of events.
+    """
+    sums = None
+    for i in range(0, len(X), chunk):
+        mu, sigma = encode(X[i : i + chunk])
+        parts = np.stack(
+            [
+                mu.sum(axis=1),
+                (mu * mu).sum(axis=1),
+                sigma.sum(axis=1),
+                (mu * mu + sigma * sigma - 1 - 2 * np.log(sigma)).sum(axis=1),
+            ]
+        )
+        sums = parts if sums is None else sums + parts
+    assert sums is not None
+    m1, m2, s1, k1 = sums / len(X)
+    return np.sqrt(np.maximum(m2 - m1 * m1, 0.0)) / s1, 0.5 * k1

@@ -325,6 +325,8 @@ class LearnSpec:
         threads: torch threads while training (default 1).
         progress: a progress bar (``None``: only on a terminal).
         geometric: also compute the model-free TwoNN estimate.
+        train_events: train on a uniform sample of at most this many events (``None``: all),
+            so that the cost does not grow with the file; relevances are measured on all.
     """
 
     ensemble: int = 15
@@ -334,6 +336,7 @@ class LearnSpec:
     threads: int | None = None
     progress: bool | None = None
     geometric: bool = True
+    train_events: int | None = 20_000
 
     def __post_init__(self) -> None:
         if self.ensemble < 1:
@@ -341,6 +344,9 @@ class LearnSpec:
             raise LearnError(msg)
         if not 0 <= self.seed < 2**32:
             msg = f"seed must be an integer from 0 to 2**32 - 1, got {self.seed}"
+            raise _problem(msg)
+        if self.train_events is not None and self.train_events < 2:
+            msg = f"train_events must be at least 2, got {self.train_events}"
             raise _problem(msg)
         if self.threads is not None and self.threads < 1:
             msg = f"threads must be at least 1, got {self.threads}"

@@ -173,10 +173,25 @@ def test_extra_combinations_in_learn(square_result):
     [(_circle, 1.0), (_square, 2.0), (_sphere, 2.0)],
 )
 def test_two_nn_finds_the_manifold_dimension(make, dim):
-    res = two_nn(make(4000), points=1000, subsamples=4)
+    res = two_nn(make(4000), subsamples=4)
     assert res.dim == pytest.approx(dim, abs=max(0.12, 4 * res.err))
     assert 0 < res.err < 0.15
     assert len(res.estimates) == 4
+
+
+def test_two_nn_is_scikit_dimensions_estimate():
+    # the values scikit-dimension 0.3 gives on the same points (skdim.id.TwoNN().fit(X)),
+    # written down here rather than computed: the library is no dependency
+    v = np.random.default_rng(0).normal(size=(3000, 3))
+    sphere = 40 * v / np.linalg.norm(v, axis=1, keepdims=True)
+    square = np.random.default_rng(0).uniform(-10, 10, size=(2000, 2))
+    gauss = np.random.default_rng(5).normal(size=(5000, 5))
+    for X, expected in (
+        (sphere, 1.8970676620199591),
+        (square, 1.9910394627085206),
+        (gauss, 4.969093417920431),
+    ):
+        assert two_nn(X, standardize=False).dim == pytest.approx(expected, rel=1e-12)
 
 
 def test_two_nn_sees_through_linear_embedding_and_duplicates():
@@ -254,3 +269,23 @@ def test_learned_manifold_dimension_of_square_and_circle(square_result):
     assert circle.learned_manifold_dim == 1
     d = circle.to_dict()
     assert (d["learned_manifold_dim"], d["learned_manifold_agreement"]) == (1, 1.0)
+
+
+def test_training_sample_and_streamed_relevance(monkeypatch):
+    import hepsym.learning
+    from hepsym.relevance import relevance_and_kl, streamed_relevance
+
+    X = _square(3000)
+    res = learn(X, ensemble=2, vae=SMALL, train_events=1000, geometric=False)
+    assert res.n_events == 3000  # relevances over every event
+    assert any("uniform sample of 1000 of 3000 events" in n for n in res.notes)
+    # the chunked relevance equals the one-pass one on the same posteriors
+    mu, sigma = res.encode(X)
+    exact = relevance_and_kl(mu, sigma)
+    streamed = streamed_relevance(res.encode, X, chunk=700)
+    for a, b in zip(exact, streamed, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+    # above EVAL_SAMPLE events the correlations use a sample, the relevances do not
+    monkeypatch.setattr(hepsym.learning, "EVAL_SAMPLE", 500)
+    again = evaluate(res.model, X, geometric=False)
+    np.testing.assert_allclose(again.relevance, np.sort(exact[0], axis=1)[:, ::-1], rtol=1e-9)

@@ -129,6 +129,13 @@ def add_learn_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="ensemble seed (default 0)")
     p.add_argument(
+        "--train-events",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on a uniform sample of at most N events (default 20000; relevances use all)",
+    )
+    p.add_argument(
         "--device", default="cpu", help="torch device, e.g. cuda (default cpu; never required)"
     )
     p.add_argument(
@@ -214,6 +221,7 @@ def study_spec(args: argparse.Namespace) -> Any:
         latent=latent,
         hidden=None if get("hidden", None) is None else tuple(args.hidden),
         seed=get("seed", None),
+        train_events=get("train_events", None),
         device=get("device", None),
         threads=get("threads", None),
         progress=get("progress", None),
