@@ -65,10 +65,13 @@ def add_generate(sub: argparse._SubParsersAction) -> None:
     p = subcommand(
         sub,
         "generate",
-        "generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE",
-        "Generate the paper's collider samples with Pythia 8 (hard process only by default) "
-        "and write them as LHE. Needs: pip install 'hepsym[generate]'.",
+        "generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE or HepMC3",
+        "Generate the paper's collider samples with Pythia 8 and write them as LHE (hard "
+        "process only by default) or HepMC3 (--format hepmc3 or a .hepmc3 name: showered "
+        "and hadronised by default, --no-shower for the hard process). "
+        "Needs: pip install 'hepsym[generate]'.",
         "hepsym generate ee-mumu --events 10000 --sqrt-s 80 -o ee.lhe.gz",
+        "hepsym generate pp-zmumu --events 1000 --format hepmc3 -o pp.hepmc3.gz",
     )
     generate.add_arguments(p)
 

@@ -18,6 +18,7 @@ from hepsym.constraints.verify import (
     PEAK_N_WIDTHS,
     ConstraintRow,
     evaluate,
+    event_weights,
     peak_rule,
     shuffle_events,
     shuffle_groups,
@@ -244,6 +245,9 @@ def analyze_constraints(
     groups = shuffle_groups(fm)
     X_shuffled = shuffle_events(Xe, groups, rng)
     rows = [verify(c, Xe, X_shuffled, groups, fm.names, th, weights=fm.weights) for c in cands]
+    weights_note = _weights_note(fm)
+    if weights_note:
+        notes = [*notes, weights_note]
 
     sample = np.sort(rng.choice(fm.n_events, size=min(spec.n_sample, fm.n_events), replace=False))
     Xs = Xe[sample]
@@ -295,6 +299,26 @@ def analyze_constraints(
         source=fm.source,
         notes=tuple(notes),
         candidates=tuple(cands),
+    )
+
+
+def _weights_note(fm: FeatureMatrix) -> str:
+    """How the event weights entered the table, or ``""`` for unweighted events."""
+    w = None if fm.weights is None else np.asarray(fm.weights, dtype=np.float64)
+    if w is None or event_weights(w, fm.n_events) is None:
+        return ""
+    negative = int(np.count_nonzero(w < 0))
+    signed = float(np.sum(w)) > 0
+    how = (
+        "signed weights (unbiased for NLO's negative weights)"
+        if signed
+        else "|weights| (the signed weights sum to zero or less)"
+    )
+    return (
+        f"weighted events ({negative} of {len(w)} negative, sum of the negative ones "
+        f"{np.sum(w[w < 0]) / np.sum(np.abs(w)):.1%} of sum |w|): the fractions in "
+        f"tolerance, the expected values (median), the measured widths (IQR) and the "
+        f"resonance rule use {how}; spreads and spread ratios are unweighted"
     )
 
 

@@ -13,6 +13,13 @@ For a candidate g(x) = c the residual per event is r = g - c. Three numbers judg
 * **fraction within tolerance**: |r| <= rel_tol x scale for an exact law, |r| <= n_widths
   x width for an approximate one.
 
+**Weights.** Fractions of events, the expected value when none is given (the median),
+the measured width (the IQR) and the resonance rule are weighted by the events' signed
+weights: sum(w in) / sum(w) estimates the fraction of the cross-section without bias,
+NLO's negative weights included (|w| would not: it counts a subtracted event as an
+added one). Where the weights sum to zero or less, |w| is used. Equal weights give the
+unweighted numbers exactly. The spreads and spread ratios are unweighted.
+
 Verdict: *exact* when at least ``exact_fraction`` of the events are within the relative
 tolerance (floating-point level); *approximate* when the constraint has a width, at least
 ``approx_fraction`` of the events lie within ``n_widths`` widths and the spread ratio is
@@ -50,9 +57,11 @@ __all__ = (
     "PEAK_N_WIDTHS",
     "ConstraintRow",
     "Thresholds",
+    "event_weights",
     "peak_rule",
     "shuffle_events",
     "verify",
+    "weighted_quantiles",
 )
 
 #: the resonance rule (see the module docstring): a resonance counts only where at least
@@ -189,14 +198,51 @@ def evaluate(c: Constraint, X: np.ndarray) -> np.ndarray:
         raise ConstraintError(msg) from err
 
 
+def event_weights(weights: np.ndarray | None, n_events: int) -> np.ndarray | None:
+    """The weights the statistics use, or ``None`` where they change nothing.
+
+    ``None`` when there are none, they do not match the events, are not finite, or are
+    all equal (unweighted events: the plain statistics, bit for bit). Signed weights
+    are kept: a weighted fraction sum(w in) / sum(w) is then the unbiased estimate of
+    the fraction of the cross-section, NLO's negative weights included. Where the
+    weights sum to zero or less that ratio means nothing, and |w| is used instead.
+    """
+    if weights is None or len(weights) != n_events or n_events == 0:
+        return None
+    w = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(w)) or np.all(w == w[0]):
+        return None
+    return w if np.sum(w) > 0 else np.abs(w)
+
+
 def _fraction(mask: np.ndarray, weights: np.ndarray | None) -> float:
-    """The weighted fraction of events in ``mask`` (unweighted without usable weights)."""
-    if weights is not None and len(weights) == len(mask):
-        w = np.asarray(weights, dtype=np.float64)
-        total = float(np.sum(w))
-        if np.all(np.isfinite(w)) and total > 0:
-            return float(min(max(np.sum(w[mask]) / total, 0.0), 1.0))
-    return float(np.mean(mask))
+    """The weighted fraction of events in ``mask`` (unweighted without weights).
+
+    With negative weights the ratio can leave [0, 1] by statistical fluctuation; it is
+    clipped to that range.
+    """
+    w = event_weights(weights, len(mask))
+    if w is None:
+        return float(np.mean(mask))
+    return float(min(max(np.sum(w[mask]) / np.sum(w), 0.0), 1.0))
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None, q: Any) -> np.ndarray:
+    """Quantiles ``q`` (in [0, 1]) of ``values`` under the event weights.
+
+    Without weights (or equal ones), :func:`numpy.percentile`. Otherwise the smallest
+    value where the weighted cumulative distribution, sum of the weights up to it over
+    their sum, reaches ``q``; with negative weights that distribution can step down, and
+    its running maximum is used (the first crossing).
+    """
+    q = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    w = event_weights(weights, len(values))
+    if w is None:
+        return np.asarray(np.percentile(values, 100.0 * q), dtype=np.float64)
+    order = np.argsort(values, kind="stable")
+    cdf = np.maximum.accumulate(np.cumsum(w[order]) / np.sum(w))
+    idx = np.minimum(np.searchsorted(cdf, q, side="left"), len(values) - 1)
+    return np.asarray(values[order][idx], dtype=np.float64)
 
 
 def _peak_note(fraction: float, measured: float, width: float, dominates: bool) -> str:
@@ -228,7 +274,10 @@ def verify(
         groups: the shuffle groups (:func:`shuffle_groups`).
         names: the feature names (the first ``len(names)`` columns of X).
         th: the verdict's thresholds.
-        weights: per-event weights, for the resonance rule's fraction of events.
+        weights: per-event weights (signed; see :func:`event_weights`): the fractions
+            of events, the expected value (weighted median), the measured width
+            (weighted IQR) and the resonance rule use them; the spreads and spread
+            ratios do not (an event shuffled from several has no one weight).
     """
     n_features = len(names)
     X, X_shuffled = c.view(X, n_features), c.view(X_shuffled, n_features)
@@ -237,12 +286,18 @@ def verify(
     if not finite.any():
         msg = f"constraint {c.name!r} is not finite on any event"
         raise ConstraintError(msg)
-    expected = float(np.median(g[finite])) if c.expected is None else float(c.expected)
+    w = event_weights(weights, len(g))
+    w_finite = None if w is None else w[finite]
+    expected = (
+        float(weighted_quantiles(g[finite], w_finite, 0.5)[0])
+        if c.expected is None
+        else float(c.expected)
+    )
     r = g - expected
     with np.errstate(all="ignore"):
         s = c.natural_scale(X, g, expected)
         within_exact = np.abs(r) <= th.rel_tol * s
-    fraction_exact = float(np.mean(within_exact & finite))
+    fraction_exact = _fraction(within_exact & finite, w)
     std = float(np.std(g[finite]))
     scale = float(np.median(s[finite]))
 
@@ -264,8 +319,8 @@ def verify(
     measured_width = None
     if c.width is not None:
         tolerance = th.n_widths * c.width
-        fraction_within = float(np.mean(finite & (np.abs(r) <= tolerance)))
-        q1, q3 = np.percentile(g[finite], [25.0, 75.0])
+        fraction_within = _fraction(finite & (np.abs(r) <= tolerance), w)
+        q1, q3 = weighted_quantiles(g[finite], w_finite, [0.25, 0.75])
         measured_width = float(q3 - q1)
     else:
         tolerance = th.rel_tol * scale
@@ -286,7 +341,7 @@ def verify(
     peak_fraction = peak_dominates = None
     if c.kind == "resonance" and c.width is not None and measured_width is not None:
         near = finite & (np.abs(r) <= PEAK_N_WIDTHS * c.width)
-        peak_fraction = _fraction(near, weights)
+        peak_fraction = _fraction(near, w)
         peak_dominates = bool(
             peak_fraction >= PEAK_MIN_FRACTION and measured_width <= PEAK_MAX_WIDTH_RATIO * c.width
         )

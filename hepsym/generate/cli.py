@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from hepsym.errors import HepsymError
 from hepsym.generate.processes import PROCESSES
-from hepsym.generate.pythia import generate
+from hepsym.generate.pythia import OUTPUT_FORMATS, generate
 
 __all__ = ("add_arguments", "main", "run")
 
@@ -48,7 +48,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "-o",
         "--output",
         required=True,
-        help="LHE file to write (.lhe, or .lhe.gz for gzip)",
+        help="file to write: .lhe, .hepmc3 (HepMC3 ASCII), either with .gz for gzip",
+    )
+    parser.add_argument(
+        "--format",
+        dest="output_format",
+        choices=OUTPUT_FORMATS,
+        default=None,
+        help="output format (default: hepmc3 for names ending .hepmc, .hepmc3 or those "
+        "with .gz, otherwise lhe)",
+    )
+    parser.add_argument(
+        "--shower",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run parton showers, multiparton interactions and hadronisation (default: "
+        "on for hepmc3, realistic final states; off for lhe, the hard process)",
     )
     parser.add_argument(
         "--progress",
@@ -72,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         settings=args.settings,
         output=args.output,
         progress=args.progress,
+        output_format=args.output_format,
+        shower=args.shower,
     )
     total = time.perf_counter() - start
     print(
@@ -86,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m hepsym.generate``: the ``hepsym generate`` command on its own."""
     parser = argparse.ArgumentParser(
         prog="python -m hepsym.generate",
-        description="Generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE.",
+        description="Generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE or HepMC3.",
     )
     add_arguments(parser)
     args = parser.parse_args(argv)

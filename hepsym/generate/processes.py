@@ -146,11 +146,15 @@ def pythia_settings(
     mass_window: tuple[float, float] | None,
     seed: int,
     extra: Iterable[str] = (),
+    *,
+    shower: bool = False,
 ) -> tuple[str, ...]:
     """Every Pythia setting of a run, in the order they are applied.
 
-    Beams and energy, the process, :data:`HARD_PROCESS_ONLY`, the mass window, the seed,
-    then the user's ``extra`` settings, which come last and so win.
+    Beams and energy, the process, :data:`HARD_PROCESS_ONLY` (unless ``shower``: then
+    Pythia's default parton showers, multiparton interactions and hadronisation run),
+    the mass window, the seed, then the user's ``extra`` settings, which come last and
+    so win.
     """
     return (
         "Print:quiet = on",
@@ -158,7 +162,7 @@ def pythia_settings(
         f"Beams:idB = {spec.beam_ids[1]}",
         f"Beams:eCM = {sqrt_s!r}",
         *spec.settings,
-        *HARD_PROCESS_ONLY,
+        *(() if shower else HARD_PROCESS_ONLY),
         *(
             (
                 f"PhaseSpace:mHatMin = {mass_window[0]!r}",

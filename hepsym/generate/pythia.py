@@ -12,10 +12,14 @@ from typing import Any
 import numpy as np
 
 from hepsym.errors import GeneratorError
+from hepsym.generate.hepmc import HepMCWriter, is_hepmc_name, no_writer
 from hepsym.generate.processes import check_inputs, pythia_settings
 from hepsym.generate.sample import GeneratedSample
 
-__all__ = ("generate",)
+__all__ = ("OUTPUT_FORMATS", "generate")
+
+#: the file formats :func:`generate` writes
+OUTPUT_FORMATS = ("lhe", "hepmc3")
 
 _MB_TO_PB = 1.0e9
 _MAX_FAILURES = 1000
@@ -93,8 +97,10 @@ def generate(
     settings: Iterable[str] = (),
     output: str | Path | None = None,
     progress: bool | None = None,
+    output_format: str | None = None,
+    shower: bool | None = None,
 ) -> GeneratedSample:
-    """Generate events with Pythia 8 and optionally write them as an LHE file.
+    """Generate events with Pythia 8 and optionally write them as an LHE or HepMC3 file.
 
     Args:
         process: ``"ee-mumu"`` or ``"pp-zmumu"`` (see :data:`~hepsym.generate.PROCESSES`).
@@ -109,9 +115,16 @@ def generate(
             ``["PartonLevel:all = on", "BeamRemnants:primordialKT = off"]`` for showers.
             With parton level on, the full event record is kept (see
             :class:`GeneratedSample`).
-        output: LHE file to write (``.lhe`` or ``.lhe.gz``), or ``None``.
+        output: the file to write (``.lhe``, ``.lhe.gz``, ``.hepmc3``, ``.hepmc3.gz``),
+            or ``None``.
         progress: show a progress bar; ``None``: only on a terminal, once the run
             has lasted two seconds.
+        output_format: ``"lhe"`` or ``"hepmc3"``; ``None``: from the name of ``output``
+            (``.hepmc``, ``.hepmc3``, either gzipped: HepMC3; otherwise LHE). HepMC3
+            holds Pythia's whole event record (:mod:`hepsym.generate.hepmc`).
+        shower: run Pythia's parton showers, multiparton interactions and
+            hadronisation; ``None``: on for HepMC3 (realistic final states), off for
+            LHE (the hard process, as in the paper).
 
     Returns:
         The events and their provenance; ``path`` is set when ``output`` was given.
@@ -123,8 +136,10 @@ def generate(
     spec, energy, window, extra = check_inputs(
         process, n_events, sqrt_s, seed, mass_window, settings
     )
+    fmt = _output_format(output, output_format)
+    showered = (fmt == "hepmc3") if shower is None else bool(shower)
     pythia8 = _import_pythia()
-    all_settings = pythia_settings(spec, energy, window, seed, extra)
+    all_settings = pythia_settings(spec, energy, window, seed, extra, shower=showered)
     pythia = pythia8.Pythia("", False)
     for s in all_settings:
         if not pythia.readString(s):
@@ -152,7 +167,12 @@ def generate(
     info_cols = np.empty((5, n_events), dtype=np.float64)
     failures = 0
     start = time.perf_counter()
-    with bar:
+    writer = (
+        HepMCWriter(output, ("Pythia8", _version(pythia), f"hepsym.generate {process}"))
+        if fmt == "hepmc3" and output is not None
+        else no_writer()
+    )
+    with bar, writer as hepmc:
         i = 0
         while i < n_events:
             if not pythia.next():
@@ -173,6 +193,16 @@ def generate(
                 info.alphaS(),
                 info.code(),
             )
+            if hepmc is not None:
+                xsec = (
+                    info.sigmaGen() * _MB_TO_PB,
+                    info.sigmaErr() * _MB_TO_PB,
+                    i + 1,
+                    int(info.nTried()),
+                )
+                # without showers Pythia fills the hard process record only
+                record = pythia.event if full else pythia.process
+                hepmc.write(record, i, info.weight(), xsec)
             i += 1
             if i % _PROGRESS_CHUNK == 0:
                 bar.update(_PROGRESS_CHUNK)
@@ -199,9 +229,24 @@ def generate(
         cross_section_pb=info.sigmaGen() * _MB_TO_PB,
         cross_section_error_pb=info.sigmaErr() * _MB_TO_PB,
         n_tried=int(info.nTried()),
-        pythia_version=f"{pythia.parm('Pythia:versionNumber'):.3f}",
+        pythia_version=_version(pythia),
         seconds=seconds,
     )
     if output is None:
         return sample
+    if fmt == "hepmc3":
+        return dataclasses.replace(sample, path=Path(output))
     return dataclasses.replace(sample, path=sample.write_lhe(output))
+
+
+def _version(pythia: Any) -> str:
+    return f"{pythia.parm('Pythia:versionNumber'):.3f}"
+
+
+def _output_format(output: str | Path | None, output_format: str | None) -> str:
+    if output_format is None:
+        return "hepmc3" if output is not None and is_hepmc_name(output) else "lhe"
+    if output_format not in OUTPUT_FORMATS:
+        msg = f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}"
+        raise GeneratorError(msg)
+    return output_format

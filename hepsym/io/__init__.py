@@ -21,6 +21,7 @@ __all__ = ("check_max_events", "check_path", "detect_format", "read")
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ROOT_MAGIC = b"root"
+_FORMAT_NAMES = {"lhe": "LHE", "hepmc3": "HepMC3", "hepmc2": "HepMC2"}
 _NO_PIPES = (
     "reading from standard input or a pipe is not supported; write the events to a file first"
 )
@@ -88,10 +89,11 @@ def check_path(path: str | os.PathLike[str]) -> Path:
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """Return ``"lhe"`` or ``"root"`` from the file's content.
+    """Return ``"lhe"``, ``"hepmc3"``, ``"hepmc2"`` or ``"root"`` from the file's content.
 
     Raises:
-        InputFileError: the file is neither an LHE (plain or gzipped) nor a ROOT file.
+        InputFileError: the file is neither an LHE nor a HepMC ASCII file (plain or
+            gzipped) nor a ROOT file.
     """
     p = check_path(path)
     with p.open("rb") as f:
@@ -105,9 +107,14 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         except (OSError, EOFError, zlib.error) as err:
             msg = f"{p}: not a readable gzip file ({err})"
             raise InputFileError(msg) from err
+    from hepsym.io.hepmc import hepmc_format
+
+    hepmc = hepmc_format(head)
+    if hepmc is not None:
+        return hepmc
     if b"<LesHouchesEvents" in head or b"<init>" in head or b"<header>" in head:
         return "lhe"
-    msg = f"{p}: not an LHE or ROOT file (starts with {head[:16]!r})"
+    msg = f"{p}: not an LHE, HepMC or ROOT file (starts with {head[:16]!r})"
     raise InputFileError(msg)
 
 
@@ -123,7 +130,11 @@ def read(
     strict: bool = False,
     drop_bad_events: bool = False,
 ) -> Events:
-    """Read an LHE (``.lhe``, ``.lhe.gz``) or ROOT (TTree, RNTuple) file.
+    """Read an LHE (``.lhe``, ``.lhe.gz``), HepMC3/HepMC2 ASCII (``.hepmc``, ``.hepmc.gz``)
+    or ROOT (TTree, RNTuple) file.
+
+    HepMC files keep the final state (status 1) and the beams (status 4); see
+    :func:`hepsym.io.hepmc.read_hepmc`.
 
     Every particle's momentum is checked after reading (see
     :func:`hepsym.events.check_momenta`): NaN or infinite coordinates, a negative
@@ -142,9 +153,9 @@ def read(
         branches: ROOT only: explicit mapping for a collection whose branch names
             follow no common convention, ``{"Muon": {"px": "mu_px", ...}}``.
         step_size: ROOT only: chunk size for ``uproot.iterate``.
-        strict: LHE: an error, not a :class:`~hepsym.errors.HepsymWarning`, when the
-            file ends without its closing ``</LesHouchesEvents>`` tag (it may be
-            truncated at an event boundary).
+        strict: LHE and HepMC: an error, not a :class:`~hepsym.errors.HepsymWarning`,
+            when the file ends without its closing ``</LesHouchesEvents>`` tag (HepMC:
+            ``END_EVENT_LISTING`` line); it may be truncated at an event boundary.
         drop_bad_events: remove the events with an invalid momentum or weight, with a
             :class:`~hepsym.errors.HepsymWarning` giving their number, instead of
             raising; ``metadata["n_bad_events"]`` counts them (0 when none).
@@ -156,17 +167,28 @@ def read(
         InputFileError: missing, empty, truncated or unrecognised file, a pipe,
             malformed event, invalid momentum, or no particle collection found.
         OptionError: ``max_events`` below 1, or a ROOT-only option (``tree=``,
-            ``collections=``, ``branches=``) for an LHE file.
+            ``collections=``, ``branches=``) for an LHE or HepMC file.
     """
     check_max_events(max_events)
     fmt = detect_format(path)
+    if fmt != "root":
+        for name, value in (("tree", tree), ("collections", collections), ("branches", branches)):
+            if value is not None:
+                msg = f"{name}= applies to ROOT files; {Path(path)} is {_FORMAT_NAMES[fmt]}"
+                raise OptionError(msg)
+    if fmt in ("hepmc3", "hepmc2"):
+        from hepsym.io.hepmc import read_hepmc
+
+        return read_hepmc(
+            path,
+            max_events=max_events,
+            beams=beams,
+            strict=strict,
+            drop_bad_events=drop_bad_events,
+        )
     if fmt == "lhe":
         from hepsym.io.lhe import read_lhe
 
-        for name, value in (("tree", tree), ("collections", collections), ("branches", branches)):
-            if value is not None:
-                msg = f"{name}= applies to ROOT files; {Path(path)} is LHE"
-                raise OptionError(msg)
         return read_lhe(
             path,
             max_events=max_events,
