@@ -9,6 +9,15 @@ A query is a list of *slots*, each a particle name known to the ``particle`` pac
 * ``mu`` / ``e`` / ``tau``: that lepton, either charge. ``nu``: any neutrino.
 * ``j`` / ``jet``: a quark, a gluon, or a reconstructed jet (pid 0).
 
+* ``x+`` / ``x-`` / ``x``: any particle of that charge (or any charge), whatever its
+  species: for collections read without a PDG id.
+
+A query may start with a *scope*, ``"<scope>: <slots>"``: a level (``gen``, ``reco``,
+``lhe``, ``trigger``) or a collection (``"Muon: mu+ mu-"``), optionally naming the species
+of a collection that has no PDG id branch (``"particle as mu: mu+ mu-"``). Levels are never
+mixed: without a scope, a file with several levels is studied at the generator level
+where it has one, else at reco level (:func:`default_scope`), and the selection says so.
+
 Each slot takes the highest-pT particle that matches it and that no earlier slot took.
 Only final-state particles (status 1) are considered by default. Events in which some slot
 finds no particle are dropped and counted; the count is part of the result, never silent.
@@ -16,6 +25,8 @@ finds no particle are dropped and counted; the count is part of the result, neve
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +37,22 @@ from hepsym.errors import SelectionError
 from hepsym.events import Beams, Events
 from hepsym.particles import CHARGED_LEPTONS, JETS, SIGNED_NEUTRINOS, lookup, particle_name
 
-__all__ = ("Selection", "Slot", "default_query", "parse_query", "select")
+__all__ = (
+    "LEVELS",
+    "Selection",
+    "Slot",
+    "default_query",
+    "default_scope",
+    "parse_query",
+    "scope_events",
+    "select",
+)
+
+#: The levels of a columnar file, in the order the default scope prefers them.
+LEVELS = ("gen", "reco", "lhe", "trigger")
+
+#: Charge of an ``x+``/``x-``/``x`` slot: any species.
+_ANY_CHARGE = {"x+": 1, "x-": -1, "x": 0}
 
 #: the flavours a generic lepton slot may take, in the order they are tried
 _LEPTON_FLAVOURS = tuple(sorted(CHARGED_LEPTONS))
@@ -43,6 +69,7 @@ class Slot:
         latex: label for plots (``r"\\mu^{-}"``).
         lepton_sign: for generic leptons ``l+``/``l-``/``l``: +1 for the antilepton
             (negative pid), -1 for the lepton, 0 for either; ``None`` otherwise.
+        charge: for ``x+``/``x-``/``x``: the charge's sign (0 for any), and any pid.
     """
 
     token: str
@@ -50,6 +77,7 @@ class Slot:
     label: str
     latex: str
     lepton_sign: int | None = None
+    charge: int | None = None
 
     def ids_for_flavour(self, flavour: int) -> frozenset[int]:
         """The pids of this slot once generic leptons are given a flavour (11, 13, 15)."""
@@ -76,11 +104,15 @@ def _slot(token: str) -> Slot:
     }
     if token in generic:
         return generic[token]
+    if token in _ANY_CHARGE:
+        label = {"x+": "x_plus", "x-": "x_minus", "x": "x"}[token]
+        latex = {"x+": "x^{+}", "x-": "x^{-}", "x": "x"}[token]
+        return Slot(token, frozenset(), label, latex, charge=_ANY_CHARGE[token])
     found = lookup(token)
     if found is None:
         msg = (
             f"unknown particle {token!r} in selection: use a name such as 'mu-', 'e+', "
-            "'gamma', a PDG id such as 13, or one of l+ l- l mu e tau nu jet"
+            "'gamma', a PDG id such as 13, or one of l+ l- l mu e tau nu jet x+ x- x"
         )
         raise SelectionError(msg)
     return Slot(token, frozenset({found.pdgid}), found.programmatic_name, found.latex_name)
@@ -108,6 +140,8 @@ class Selection:
         n_input: number of events before the selection.
         n_extra: kept events that had more candidates than slots (the highest pT won).
         beams, source: carried over from the events.
+        scope, species: the level or collection studied and the species named for it
+            (see :func:`scope_events`), ``None`` when the whole file was.
     """
 
     particles: ak.Array
@@ -121,6 +155,8 @@ class Selection:
     source: str = ""
     query: str = ""
     cuts: dict[str, Any] = field(default_factory=dict)
+    scope: str | None = None
+    species: str | None = None
 
     def __len__(self) -> int:
         return len(self.particles)
@@ -152,7 +188,12 @@ def _unique_labels(slots: tuple[Slot, ...]) -> tuple[str, ...]:
 
 
 def _pick(
-    pt: ak.Array, pid: np.ndarray, base: np.ndarray, slots: tuple[Slot, ...], flavour: int
+    pt: ak.Array,
+    pid: np.ndarray,
+    base: np.ndarray,
+    slots: tuple[Slot, ...],
+    flavour: int,
+    charge: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fill the slots greedily by pT. Returns flat indices (events x slots), success, pT sum.
 
@@ -166,8 +207,7 @@ def _pick(
     score = np.zeros(len(pt))
     chosen = []
     for s in slots:
-        ids = np.fromiter(s.ids_for_flavour(flavour), dtype=np.int64)
-        cand = free & np.isin(pid, ids)
+        cand = free & _matches(s, pid, charge, flavour)
         masked = ak.unflatten(np.where(cand, pt_flat, -np.inf), counts)
         idx = ak.argmax(masked, axis=1, keepdims=True)
         local = ak.to_numpy(ak.fill_none(ak.firsts(idx), 0))
@@ -178,6 +218,107 @@ def _pick(
         free[where[hit]] = False
         chosen.append(where)
     return np.stack(chosen, axis=1), ok, score
+
+
+def _matches(slot: Slot, pid: np.ndarray, charge: np.ndarray, flavour: int) -> np.ndarray:
+    """Which particles may fill ``slot``."""
+    if slot.charge is not None:
+        with np.errstate(invalid="ignore"):
+            return np.ones(len(pid), bool) if slot.charge == 0 else np.sign(charge) == slot.charge
+    return np.isin(pid, np.fromiter(slot.ids_for_flavour(flavour), dtype=np.int64))
+
+
+_SCOPE = re.compile(
+    r"^\s*(?P<scope>[A-Za-z_][\w#.]*)(?:\s+as\s+(?P<species>\S+))?\s*:(?P<rest>.*)$"
+)
+
+
+def split_scope(query: str | list[str] | tuple[str, ...]) -> tuple[str | None, str | None, str]:
+    """(scope, species, slots) of ``"Muon: mu+ mu-"``, ``"particle as mu: mu+ mu-"``."""
+    text = query if isinstance(query, str) else " ".join(map(str, query))
+    m = _SCOPE.match(text)
+    if m is None:
+        return None, None, text
+    return m["scope"], m["species"], m["rest"]
+
+
+def default_scope(events: Events) -> str | None:
+    """The level studied when the query names none: ``gen`` where the file has it, else
+    ``reco``, else ``lhe``; ``None`` when the file has a single level (or none, LHE)."""
+    levels = set(events.metadata.get("levels", {}).values())
+    if len(levels) < 2:
+        return None
+    return next(level for level in (*LEVELS, *sorted(levels)) if level in levels)
+
+
+def scope_events(events: Events, scope: str | None, species: str | None = None) -> Events:
+    """The events with only the particles of ``scope`` (a level or a collection).
+
+    ``species`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id) names the species of a
+    scope's collections that have no PDG id branch: their particles get its PDG id with
+    the sign of their charge (a negative muon is 13).
+
+    Raises:
+        SelectionError: the scope is neither a level nor a collection of the file, or the
+            species is unknown or given for a collection that has a PDG id.
+    """
+    if scope is None and species is None:
+        return events
+    names = list(events.collections)
+    levels = dict(events.metadata.get("levels", {}))
+    source = events.source or "<events>"
+    if scope is None:
+        chosen = list(range(len(names)))
+    elif scope.lower() in LEVELS or scope.lower() in levels.values():
+        chosen = [i for i, n in enumerate(names) if levels.get(n) == scope.lower()]
+    else:
+        chosen = [i for i, n in enumerate(names) if n.lower() == scope.lower()]
+    if not chosen:
+        have = ", ".join(f"{n} ({levels.get(n, '?')})" for n in names) or "none (not a ROOT file)"
+        msg = (
+            f"{source}: selection scope {scope!r} is neither a level (gen, reco, lhe, trigger) "
+            f"nor a collection of the file (read: {have}; others with --collections)"
+        )
+        raise SelectionError(msg)
+    parts = events.particles
+    counts = ak.num(parts, axis=1)
+    flat = ak.flatten(parts)
+    collection = ak.to_numpy(flat.collection) if "collection" in flat.fields else None
+    if collection is None:
+        return events
+    if species is not None:
+        flat = _with_species(events, flat, collection, chosen, species)
+    keep = np.isin(collection, chosen)
+    particles = ak.unflatten(flat, counts)[ak.unflatten(keep, counts)]
+    return dataclasses.replace(events, particles=particles)
+
+
+def _with_species(
+    events: Events, flat: ak.Array, collection: np.ndarray, chosen: list[int], species: str
+) -> ak.Array:
+    found = lookup(species)
+    base = abs(found.pdgid) if found is not None else 0
+    if species in ("mu", "e", "tau"):
+        base = {"mu": 13, "e": 11, "tau": 15}[species]
+    unknown = {
+        n for n, how in events.metadata.get("species", {}).items() if how.startswith("unknown")
+    }
+    targets = [i for i in chosen if events.collections[i] in unknown]
+    if not base or not targets:
+        msg = (
+            f"{events.source or '<events>'}: cannot name the species {species!r} here: "
+            + ("use mu, e, tau, gamma or a PDG id" if not base else
+               "the scope has no collection of unknown species (no PDG id branch)")
+        )  # fmt: skip
+        raise SelectionError(msg)
+    target = np.isin(collection, targets)
+    charge = ak.to_numpy(flat.charge).astype(np.float64)
+    pid = ak.to_numpy(flat.pid).astype(np.int64)
+    if base in CHARGED_LEPTONS:
+        signed = np.where(charge > 0, -base, base)
+    else:
+        signed = np.full(len(pid), base)
+    return ak.with_field(flat, np.where(target, signed, pid).astype(np.int32), "pid")
 
 
 def select(
@@ -204,7 +345,11 @@ def select(
     Raises:
         SelectionError: unknown particle name, or no event has all requested particles.
     """
-    slots = parse_query(query)
+    scope, species, tokens = split_scope(query)
+    if scope is None:
+        scope = default_scope(events)
+    events = scope_events(events, scope, species)
+    slots = parse_query(tokens)
     parts = events.particles
     counts = ak.num(parts, axis=1)
     flat = ak.flatten(parts)
@@ -218,6 +363,7 @@ def select(
         with np.errstate(invalid="ignore"):
             base &= np.abs(ak.to_numpy(flat.eta)) <= eta_max
     pid = ak.to_numpy(flat.pid)
+    charge = ak.to_numpy(flat.charge) if "charge" in flat.fields else np.full(len(pid), np.nan)
     pt = parts.pt
 
     flavours = _LEPTON_FLAVOURS if any(s.lepton_sign is not None for s in slots) else (0,)
@@ -225,7 +371,7 @@ def select(
     best_score = np.full(len(parts), -np.inf)
     best_idx = np.zeros((len(parts), len(slots)), dtype=np.int64)
     for flavour in flavours:
-        chosen, ok, score = _pick(pt, pid, base, slots, flavour)
+        chosen, ok, score = _pick(pt, pid, base, slots, flavour, charge)
         better = ok & (score > best_score)
         best_idx = np.where(better[:, None], chosen, best_idx)
         best_ok |= ok
@@ -233,19 +379,18 @@ def select(
 
     kept = np.flatnonzero(best_ok)
     query_str = " ".join(s.token for s in slots)
+    if scope is not None or species is not None:
+        query_str = f"{scope or ''}{f' as {species}' if species else ''}: {query_str}"
     if len(kept) == 0:
         content = ", ".join(f"{pid}: {n}" for pid, n in list(events.content(1).items())[:8])
         msg = (
             f"{events.source or '<events>'}: no event has all of {query_str!r}"
             f"{' among final-state particles' if final_state else ''}"
-            f" (final-state content by PDG id: {content or 'none'})"
+            f" (final-state content by PDG id: {content or 'none'}){_species_hint(events)}"
         )
         raise SelectionError(msg)
     particles = ak.to_regular(ak.unflatten(flat[best_idx[kept].ravel()], len(slots)), axis=1)
-    wanted = np.fromiter(
-        {pid for s in slots for f in flavours for pid in s.ids_for_flavour(f)}, dtype=np.int64
-    )
-    matching = base & np.isin(pid, wanted)
+    matching = base & np.any([_matches(s, pid, charge, f) for s in slots for f in flavours], axis=0)
     n_candidates = ak.to_numpy(ak.sum(ak.unflatten(matching, counts), axis=1))[kept]
     n_extra = int(np.count_nonzero(n_candidates > len(slots)))
     return Selection(
@@ -260,6 +405,23 @@ def select(
         source=events.source,
         query=query_str,
         cuts={"final_state": final_state, "pt_min": pt_min, "eta_max": eta_max},
+        scope=scope,
+        species=species,
+    )
+
+
+def _unknown_species(events: Events) -> list[str]:
+    how = events.metadata.get("species", {})
+    return [n for n in events.collections if str(how.get(n, "")).startswith("unknown")]
+
+
+def _species_hint(events: Events) -> str:
+    unknown = _unknown_species(events)
+    if not unknown:
+        return ""
+    return (
+        f"; the species of {', '.join(unknown)} is unknown (no PDG id branch): name it, "
+        f"e.g. --select '{unknown[0]} as mu: mu+ mu-', or select by charge, 'x+ x-'"
     )
 
 
@@ -276,10 +438,39 @@ def default_query(events: Events, *, max_particles: int = 4) -> tuple[str, str]:
     Raises:
         SelectionError: neither rule applies; the message lists the content to choose from.
     """
+    scope = default_scope(events)
+    where = ""
+    if scope is not None:
+        others = sorted(set(events.metadata["levels"].values()) - {scope})
+        where = (
+            f"; at {scope} level (the file also has {', '.join(others)}: choose with "
+            f"--select '{others[0]}: ...')"
+        )
+        events = scope_events(events, scope)
+    query, why = _default_tokens(events, max_particles)
+    return (f"{scope}: {query}" if scope else query), why + where
+
+
+def _default_tokens(events: Events, max_particles: int) -> tuple[str, str]:
     parts = events.particles
-    final = parts.pid[parts.status == 1]
+    final_parts = parts[parts.status == 1]
+    final = final_parts.pid
     counts = ak.to_numpy(ak.num(final, axis=1))
     source = events.source or "<events>"
+    unknown = set(_unknown_species(events))
+    same_size = len(counts) and counts.min() == counts.max() and 0 < counts[0] <= max_particles
+    # Species unknown: study every particle, by charge when the charges are known.
+    if unknown and set(events.collections) <= unknown and same_size:
+        charges = ak.to_numpy(final_parts.charge[0]).astype(np.float64)
+        tokens = [
+            "x" if np.isnan(q) else ("x+" if q > 0 else "x-" if q < 0 else "x") for q in charges
+        ]
+        query = " ".join(tokens)
+        return query, (
+            f"every event has {counts[0]} particles of unknown species (no PDG id "
+            f"branch): studying all of them ({query}); name the species with "
+            f"--select '{min(unknown)} as mu: mu+ mu-'"
+        )
     if len(counts) and counts.min() == counts.max() and 0 < counts[0] <= max_particles:
         ordered = ak.to_numpy(ak.sort(final, axis=1))
         if (ordered == ordered[0]).all():

@@ -36,6 +36,8 @@ class EventsSummary:
         weights: sum, mean, min, max and number of negative weights.
         collections: ROOT collections found.
         metadata: what else the reader reported.
+        per_collection: per collection read, its level, species (where its PDG ids come
+            from) and number of particles by status (``"final state"``...).
     """
 
     source: str
@@ -47,6 +49,7 @@ class EventsSummary:
     weights: dict[str, float]
     collections: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    per_collection: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,8 @@ class EventsSummary:
             "multiplicity": {k: list(v) for k, v in self.multiplicity.items()},
             "weights": self.weights,
             "collections": list(self.collections),
+            "per_collection": self.per_collection,
+            "not_read": list(self.metadata.get("not_read", [])),
         }
 
     def __str__(self) -> str:
@@ -69,6 +74,7 @@ class EventsSummary:
         ]
         if self.collections:
             lines.append(f"collections {', '.join(self.collections)}")
+        lines.extend(self._collection_lines())
         for status, ids in self.content.items():
             lo, hi = self.multiplicity[status]
             lines.append(f"{status} particles ({lo}-{hi} per event):")
@@ -92,17 +98,92 @@ class EventsSummary:
                 lines.append(f"{key:<11s} {self.metadata[key]}")
         return "\n".join(lines)
 
+    def _collection_lines(self) -> list[str]:
+        if not self.per_collection:
+            return []
+        lines = ["by collection (level, species; particles per event by status):"]
+        width = max(len(n) for n in self.per_collection)
+        for name, info in self.per_collection.items():
+            counts = ", ".join(
+                f"{label} {n / max(self.n_events, 1):.3g}" for label, n in info["counts"].items()
+            )
+            lines.append(
+                f"  {name:<{width}s}  {info['level']:<7s} {info['species']}; {counts or 'empty'}"
+            )
+        levels = sorted({i["level"] for i in self.per_collection.values()}, key=_LEVEL_ORDER.index)
+        if len(levels) > 1:
+            lines.append(
+                f"levels      {', '.join(levels)}: counted apart below; a selection takes "
+                "one (--select 'gen: ...', 'reco: ...' or 'Muon: ...')"
+            )
+        not_read = self.metadata.get("not_read") or []
+        if not_read:
+            lines.append(
+                f"not read    {', '.join(not_read)} (trigger objects, vertices, tracks, "
+                "fat/sub-jets, secondary copies; name them with --collections)"
+            )
+        return lines
+
+
+def _per_collection(events: Events) -> dict[str, dict[str, Any]]:
+    parts = events.particles
+    if not events.collections or "collection" not in parts.fields:
+        return {}
+    flat_coll = ak.to_numpy(ak.flatten(parts.collection))
+    flat_status = ak.to_numpy(ak.flatten(parts.status))
+    levels = events.metadata.get("levels", {})
+    species = events.metadata.get("species", {})
+    out: dict[str, dict[str, Any]] = {}
+    for i, name in enumerate(events.collections):
+        statuses = flat_status[flat_coll == i]
+        values, n = np.unique(statuses, return_counts=True)
+        out[name] = {
+            "level": levels.get(name, "?"),
+            "species": species.get(name, "?"),
+            "counts": {
+                _STATUS_NAMES.get(int(v), f"status {int(v)}"): int(c)
+                for v, c in zip(values, n, strict=True)
+            },
+        }
+    return out
+
+
+_LEVEL_ORDER = ["lhe", "gen", "reco", "trigger"]
+
+
+def _count(
+    parts: ak.Array,
+    prefix: str,
+    content: dict[str, dict[int, int]],
+    multiplicity: dict[str, tuple[int, int]],
+) -> None:
+    """Particles by status and PDG id, most common first, and their number per event."""
+    status_flat = ak.to_numpy(ak.flatten(parts.status)) if len(parts) else np.array([], int)
+    pid_flat = ak.to_numpy(ak.flatten(parts.pid)) if len(parts) else np.array([], int)
+    for status in np.unique(status_flat):
+        label = prefix + _STATUS_NAMES.get(int(status), f"status {int(status)}")
+        ids, n = np.unique(pid_flat[status_flat == status], return_counts=True)
+        order = np.argsort(-n, kind="stable")
+        content[label] = {int(ids[i]): int(n[i]) for i in order}
+        per_event = ak.to_numpy(ak.sum(parts.status == status, axis=1))
+        multiplicity[label] = (int(per_event.min()), int(per_event.max()))
+
 
 def summarize(events: Events) -> EventsSummary:
     """Count particles by status and id, and summarise the weights."""
-    parts = events.particles
-    status_flat = ak.to_numpy(ak.flatten(parts.status)) if len(parts) else np.array([], int)
-    content, multiplicity = {}, {}
-    for status in np.unique(status_flat):
-        label = _STATUS_NAMES.get(int(status), f"status {int(status)}")
-        content[label] = events.content(int(status))
-        per_event = ak.to_numpy(ak.sum(parts.status == status, axis=1))
-        multiplicity[label] = (int(per_event.min()), int(per_event.max()))
+    content: dict[str, dict[int, int]] = {}
+    multiplicity: dict[str, tuple[int, int]] = {}
+    levels = events.metadata.get("levels", {})
+    by_level = sorted(set(levels.values()), key=_LEVEL_ORDER.index)
+    if len(by_level) > 1:  # levels are counted apart, never mixed
+        for level in by_level:
+            chosen = [i for i, n in enumerate(events.collections) if levels.get(n) == level]
+            parts = events.particles
+            counts = ak.num(parts, axis=1)
+            keep = np.isin(ak.to_numpy(ak.flatten(parts.collection)), chosen)
+            _count(parts[ak.unflatten(keep, counts)], f"{level}: ", content, multiplicity)
+    else:
+        _count(events.particles, "", content, multiplicity)
     w = np.asarray(events.weights, dtype=np.float64)
     weights = {
         "sum": float(w.sum()),
@@ -121,4 +202,5 @@ def summarize(events: Events) -> EventsSummary:
         weights=weights,
         collections=tuple(events.collections),
         metadata=dict(events.metadata),
+        per_collection=_per_collection(events),
     )

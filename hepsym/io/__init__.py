@@ -100,6 +100,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         head = f.read(4096)
     if head.startswith(_ROOT_MAGIC):
         return "root"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     if head.startswith(_GZIP_MAGIC):
         try:
             with gzip.open(p, "rb") as g:
@@ -129,6 +131,7 @@ def read(
     step_size: str | int = "100 MB",
     strict: bool = False,
     drop_bad_events: bool = False,
+    species: dict[str, str | int] | None = None,
 ) -> Events:
     """Read an LHE (``.lhe``, ``.lhe.gz``), HepMC3/HepMC2 ASCII (``.hepmc``, ``.hepmc.gz``)
     or ROOT (TTree, RNTuple) file.
@@ -153,6 +156,8 @@ def read(
         branches: ROOT only: explicit mapping for a collection whose branch names
             follow no common convention, ``{"Muon": {"px": "mu_px", ...}}``.
         step_size: ROOT only: chunk size for ``uproot.iterate``.
+        species: ROOT and Parquet: the species of a collection without a PDG id
+            branch, ``{"particle": "mu"}`` (see :func:`hepsym.io.root.read_root`).
         strict: LHE and HepMC: an error, not a :class:`~hepsym.errors.HepsymWarning`,
             when the file ends without its closing ``</LesHouchesEvents>`` tag (HepMC:
             ``END_EVENT_LISTING`` line); it may be truncated at an event boundary.
@@ -196,6 +201,21 @@ def read(
             strict=strict,
             drop_bad_events=drop_bad_events,
         )
+    if fmt == "parquet":
+        from hepsym.io.parquet import read_parquet
+
+        for name, value in (("tree", tree), ("branches", branches)):
+            if value is not None:
+                msg = f"{name}= applies to ROOT files; {Path(path)} is Parquet"
+                raise OptionError(msg)
+        return read_parquet(
+            path,
+            collections=collections,
+            max_events=max_events,
+            beams=beams,
+            drop_bad_events=drop_bad_events,
+            species=species,
+        )
     from hepsym.io.root import read_root
 
     return read_root(
@@ -207,4 +227,5 @@ def read(
         beams=beams,
         step_size=step_size,
         drop_bad_events=drop_bad_events,
+        species=species,
     )

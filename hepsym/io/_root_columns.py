@@ -49,7 +49,10 @@ Columns = dict[str, "np.ndarray | np.generic"]
 
 
 def column(arrays: ak.Array, name: str) -> ak.Array:
-    """A branch of a chunk; ``record.field`` names an RNTuple record's field."""
+    """A branch of a chunk; ``record.field`` names an RNTuple record's field, and a
+    split object's leaf ``Muons/Muons.fCoordinates.fPt`` comes as ``Muons.fCoordinates.fPt``."""
+    if "/" in name and name not in arrays.fields:
+        name = name.rsplit("/", 1)[-1]
     if name in arrays.fields or "." not in name:
         return arrays[name]
     record, field = name.split(".", 1)
@@ -150,6 +153,7 @@ def build_chunk(
         offsets = _offsets(chunk, spec)
         fields = _kinematics(chunk, spec, base, cartesian, notes)
         fields["pid"], fields["charge"] = _identity(chunk, spec, base, int(offsets[-1]), notes)
+        fields["status"] = _status(chunk, spec)
         pieces.append((offsets, fields))
     return pieces
 
@@ -174,11 +178,10 @@ def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
     scratch = np.empty(0 if perm is None else n, dtype=np.float64)
     coords = [k for k in chunks[0][0][1] if k not in _DTYPES]
     columns: dict[str, np.ndarray] = {}
-    for name in [*coords, "pid", "charge"]:
+    for name in [*coords, "pid", "charge", "status"]:
         values = [[(int(ch[c][0][-1]), ch[c][1][name]) for ch in chunks] for c in range(n_coll)]
         dtype = np.dtype(_DTYPES.get(name, np.float64))
         columns[name] = _column(values, n, dtype, perm, collection, scratch)
-    columns["status"] = np.ones(n, dtype=_DTYPES["status"])
     columns["collection"] = (
         np.zeros(n, dtype=_DTYPES["collection"]) if collection is None else collection
     )
@@ -275,26 +278,66 @@ def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.ndarray | np.gene
     return first if same else None
 
 
+#: Generator status codes (HepMC, Pythia, EDM4hep ``generatorStatus``) of incoming
+#: particles: 4 a beam particle, 21 an incoming parton of the hard process.
+_BEAM_STATUS, _HARD_INCOMING_STATUS = 4, 21
+
+
+def _status(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray | np.generic:
+    """Each particle's status in the LHE convention: -1 incoming, 1 final, 2 intermediate.
+
+    Reconstructed and trigger objects are final state. ``LHEPart_status`` is already
+    -1/+1. A generator status (NanoAOD ``GenPart_status``, EDM4hep ``generatorStatus``)
+    is 1 for the final state; the beams (4) are the incoming particles where the record
+    has them, else the incoming partons of the hard process (21); the rest (the hard
+    process, resonances, the shower, hadrons before decay) is intermediate.
+    """
+    raw = _flat(chunk, spec, "status") if spec.level in ("gen", "lhe") else None
+    if raw is None:
+        return np.int8(1)
+    raw = raw.astype(np.int32, copy=False)
+    if spec.level == "lhe":
+        return np.where(raw == -1, -1, np.where(raw == 1, 1, 2)).astype(np.int8)
+    incoming = _BEAM_STATUS if (raw == _BEAM_STATUS).any() else _HARD_INCOMING_STATUS
+    return np.where(raw == 1, 1, np.where(raw == incoming, -1, 2)).astype(np.int8)
+
+
 def _kinematics(
     chunk: _Chunk, spec: CollectionSpec, base: int, cartesian: bool, notes: list[str]
 ) -> Columns:
     if spec.coords == "cartesian":
         # Kept in the file's dtype here: the float64 copy is made once, when merging.
         return {c: _present(_flat(chunk, spec, c)) for c in ("px", "py", "pz", "E")}
+    if spec.coords == "cartesian_m":
+        px, py, pz, mass = (_as_float(_flat(chunk, spec, c)) for c in ("px", "py", "pz", "mass"))
+        return {
+            "px": px,
+            "py": py,
+            "pz": pz,
+            "E": np.sqrt(px * px + py * py + pz * pz + mass * mass),
+        }
     pt, eta, phi = (_present(_flat(chunk, spec, c)) for c in ("pt", "eta", "phi"))
-    flat_mass = _flat(chunk, spec, "mass")
-    mass = _default_mass(chunk, spec, base, notes) if flat_mass is None else flat_mass
-    if not cartesian:
-        return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
-    pt, eta, phi, mass = (_as_float(v) for v in (pt, eta, phi, mass))
+    energy = _flat(chunk, spec, "E") if spec.coords == "polar_e" else None
+    # NanoAOD stores an incoming parton as pt = 0 with eta = +-inf-like (about 2e4): its
+    # momentum is lost (LHEPart keeps it in incomingpz); eta = 0 keeps pz = 0, not NaN.
+    zero_pt = pt == 0
+    if zero_pt.any():
+        eta = np.where(zero_pt, 0.0, eta)
+    incoming_pz = _flat(chunk, spec, "incomingpz")
+    if energy is None:
+        flat_mass = _flat(chunk, spec, "mass")
+        mass = _default_mass(chunk, spec, base, notes) if flat_mass is None else flat_mass
+        if not cartesian:
+            return {"pt": pt, "eta": eta, "phi": phi, "mass": mass}
+    pt, eta, phi = (_as_float(v) for v in (pt, eta, phi))
     # Mixed with Cartesian collections: one record type needs one coordinate system.
     pz = pt * np.sinh(eta)
-    return {
-        "px": pt * np.cos(phi),
-        "py": pt * np.sin(phi),
-        "pz": pz,
-        "E": np.sqrt(pt * pt + pz * pz + mass * mass),
-    }
+    if incoming_pz is not None:
+        pz = np.where(zero_pt, _as_float(incoming_pz), pz)
+    if energy is None:
+        mass = _as_float(mass)
+        energy = np.sqrt(pt * pt + pz * pz + mass * mass)
+    return {"px": pt * np.cos(phi), "py": pt * np.sin(phi), "pz": pz, "E": _as_float(energy)}
 
 
 def _present(values: np.ndarray | None) -> np.ndarray:
@@ -328,8 +371,12 @@ def _identity(
     chunk: _Chunk, spec: CollectionSpec, base: int, n: int, notes: list[str]
 ) -> tuple[np.ndarray | np.generic, np.ndarray | np.generic]:
     """PDG id and charge of each particle of a collection (a scalar where constant)."""
-    pid = _flat(chunk, spec, "pid")
+    # A (reco or generator-level) jet is a jet whatever its flavour branch says.
+    jet = spec.level in ("reco", "gen") and "jet" in spec.name.lower()
+    pid = None if jet else _flat(chunk, spec, "pid")
     charge = _flat(chunk, spec, "charge")
+    if jet:
+        return _PID(0), _CHARGE(np.nan) if charge is None else charge
     if pid is not None:
         if charge is None:
             charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)

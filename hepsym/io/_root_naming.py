@@ -28,10 +28,20 @@ Three layouts are recognised:
    ``mu1_px``, ``mu_1_px``, ``mu_px1``, ``mu_px_1``; particle ``i`` of collection
    ``mu`` (or ``particle`` when there is no prefix) is built from the branches with
    number ``i``;
-3. one particle per event, ``<Prefix>_<component>`` with one value per event.
+3. one particle per event, ``<Prefix>_<component>`` with one value per event;
+4. split objects, ``<Prefix>/<Prefix>.<member>``: EDM4hep (podio) ``momentum.x``,
+   ``energy``, ``mass``, ``PDG``, ``charge``, ``generatorStatus``, and
+   TreeMaker's ``ROOT::Math::LorentzVector`` members ``fCoordinates.fPt`` (``fEta``,
+   ``fPhi``, ``fE``, ``fM``, ``fX``...).
 
-A particle needs ``px, py, pz, E`` (Cartesian) or ``pt, eta, phi`` (with ``mass``
-if present) in the same layout; incomplete groups such as ``MET_px, MET_py`` are
+Each collection has a *level* (:func:`level_of`): ``lhe`` (``LHEPart``), ``gen``
+(``GenPart``, ``GenJet``, ``GenParticles``, EDM4hep ``MCParticles``), ``trigger``
+(``TrigObj``, ``L1*``, ``HLT*``) or ``reco`` (everything else). Trigger objects,
+vertices, tracks, fat and sub-jets and other secondary collections are recognised but
+not read unless named (:func:`read_by_default`).
+
+A particle needs ``px, py, pz`` with ``E`` or ``mass`` (Cartesian), or ``pt, eta, phi``
+with ``E`` or ``mass`` (or neither) in the same layout; incomplete groups such as ``MET_px, MET_py`` are
 ignored.
 """
 
@@ -51,7 +61,9 @@ __all__ = (
     "CollectionSpec",
     "branch_kinds",
     "find_weight_branch",
+    "level_of",
     "pid_from_name",
+    "read_by_default",
     "recognise",
     "spec_from_mapping",
 )
@@ -70,6 +82,8 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
     "mass": ("mass", "m"),
     "charge": ("charge", "q", "chg"),
     "pid": ("pdgid", "pid", "pdg"),
+    "status": ("status",),
+    "incomingpz": ("incomingpz",),
 }
 _COMPONENT = {s: comp for comp, spellings in _SPELLINGS.items() for s in spellings}
 _COMPONENT_NUMBERED = {**_COMPONENT, "id": "pid"}
@@ -201,12 +215,14 @@ class CollectionSpec:
 
     Attributes:
         name: collection name (``Muon``, ``Jet``, ``particle``...).
-        coords: ``"cartesian"`` (px, py, pz, E) or ``"polar"`` (pt, eta, phi, mass).
+        coords: ``"cartesian"`` (px, py, pz, E), ``"cartesian_m"`` (px, py, pz, mass),
+            ``"polar_e"`` (pt, eta, phi, E) or ``"polar"`` (pt, eta, phi, mass).
         jagged: True when each branch holds a list per event (one slot); False when
             each slot is one particle stored as one value per event.
         slots: per particle slot, component (``px``, ``pt``, ``charge``, ``pid``...)
             to branch name.
         counter: the ``nMuon``-like branch of a jagged collection, if any (not read).
+        level: ``"lhe"``, ``"gen"``, ``"reco"`` or ``"trigger"`` (see :func:`level_of`).
     """
 
     name: str
@@ -214,6 +230,7 @@ class CollectionSpec:
     jagged: bool
     slots: tuple[Mapping[str, str], ...]
     counter: str | None = None
+    level: str = "reco"
 
     @property
     def branches(self) -> list[str]:
@@ -228,22 +245,28 @@ class CollectionSpec:
         return {c: [slot.get(c, "") for slot in self.slots] for c in comps}
 
 
+#: Coordinate systems: the components each needs (``polar`` takes ``mass`` if present).
+COORDS: dict[str, tuple[str, ...]] = {
+    "cartesian": CARTESIAN,
+    "cartesian_m": ("px", "py", "pz", "mass"),
+    "polar_e": ("pt", "eta", "phi", "E"),
+    "polar": POLAR[:3],
+}
+_EXTRA = ("charge", "pid", "status", "incomingpz")
+
+
 def _coords_of(comps: Iterable[str]) -> str | None:
     have = set(comps)
-    if have.issuperset(CARTESIAN):
-        return "cartesian"
-    if have.issuperset(POLAR[:3]):
-        return "polar"
-    return None
+    return next((c for c, need in COORDS.items() if have.issuperset(need)), None)
 
 
 def _has(slot: Mapping[str, str], coords: str) -> bool:
-    return set(slot).issuperset(CARTESIAN if coords == "cartesian" else POLAR[:3])
+    return set(slot).issuperset(COORDS[coords])
 
 
 def _keep(slot: Mapping[str, str], coords: str) -> dict[str, str]:
-    wanted = CARTESIAN if coords == "cartesian" else POLAR
-    return {c: b for c, b in slot.items() if c in wanted or c in ("charge", "pid")}
+    wanted = POLAR if coords == "polar" else COORDS[coords]
+    return {c: b for c, b in slot.items() if c in wanted or c in _EXTRA}
 
 
 def _counter(prefix: str, kinds: Mapping[str, str]) -> str | None:
@@ -268,9 +291,7 @@ def recognise(kinds: Mapping[str, str]) -> list[CollectionSpec]:
     # (layout, prefix.lower()) -> [display name, {slot number: {component: branch}}]
     groups: dict[tuple[str, str], tuple[str, dict[int, dict[str, str]]]] = {}
     for name, kind in kinds.items():
-        if "/" in name:
-            continue  # split-object leaves duplicate their branch
-        parsed = _parse(name, kind)
+        parsed = _parse_member(name, kind) if "/" in name else _parse(name, kind)
         if parsed is None:
             continue
         layout, prefix, comp, n = parsed
@@ -279,17 +300,90 @@ def recognise(kinds: Mapping[str, str]) -> list[CollectionSpec]:
 
     specs: list[CollectionSpec] = []
     taken: set[str] = set()
-    for (layout, _), (display, slots) in groups.items():
+    # NanoAOD v12 also lists nJet_pt... beside Jet_pt: a counter's shadow, not particles.
+    counted = {f"n{prefix}" for layout, prefix in groups if layout == "jagged"}
+    for (layout, prefix), (display, slots) in groups.items():
         ordered = [slots[n] for n in sorted(slots)]
         coords = next((c for c in map(_coords_of, ordered) if c is not None), None)
         if coords is None or display.lower() in taken:
+            continue
+        if layout != "jagged" and any(c.startswith(prefix) for c in counted if prefix):
             continue
         taken.add(display.lower())
         complete = tuple(_keep(s, coords) for s in ordered if _has(s, coords))
         jagged = layout == "jagged"
         counter = _counter(display, kinds) if jagged else None
-        specs.append(CollectionSpec(display, coords, jagged, complete, counter))
+        level = level_of(display, complete[0] if complete else {})
+        specs.append(CollectionSpec(display, coords, jagged, complete, counter, level))
     return specs
+
+
+#: Split-object members (lower case) to components: EDM4hep and ROOT::Math vectors.
+_MEMBERS = {
+    "momentum.x": "px", "momentum.y": "py", "momentum.z": "pz", "energy": "E",
+    "mass": "mass", "charge": "charge", "pdg": "pid", "generatorstatus": "status",
+    "fcoordinates.fpt": "pt", "fcoordinates.feta": "eta", "fcoordinates.fphi": "phi",
+    "fcoordinates.fe": "E", "fcoordinates.fm": "mass", "fcoordinates.fx": "px",
+    "fcoordinates.fy": "py", "fcoordinates.fz": "pz", "fcoordinates.ft": "E",
+}  # fmt: skip
+_MEMBER = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_]*)\.(?P<member>.+)$")
+
+
+def _parse_member(name: str, kind: str) -> tuple[str, str, str, int] | None:
+    """(layout, prefix, component, 0) of a split-object leaf ``Muons/Muons.fCoordinates.fPt``."""
+    if kind not in ("jagged", "scalar"):
+        return None
+    m = _MEMBER.match(name.rsplit("/", 1)[-1])
+    if m is None or name.split("/", 1)[0] != m["prefix"]:
+        return None
+    comp = _MEMBERS.get(m["member"].lower())
+    if comp is None:
+        return None
+    return ("jagged" if kind == "jagged" else "single", m["prefix"], comp, 0)
+
+
+#: Name prefixes (lower case) of trigger-level collections.
+_TRIGGER_PREFIXES = ("trigobj", "l1", "hlt", "trig")
+#: Substrings (lower case) of collections that are not particles of the event record:
+#: vertices, tracks, candidates, fat and sub-jets, secondary copies of leptons.
+_NOT_PARTICLES = (
+    "fatjet", "subjet", "ak8", "softactivity", "track", "boostedtau", "lowptelectron",
+    "fsrphoton", "dressedlepton", "vistau", "isolatedphoton", "corrt1", "proton", "pfcand",
+    "cands", "svs", "vtx", "vertex", "met", "missinget", "particleid", "link", "cluster", "hit",
+)  # fmt: skip
+_NOT_PARTICLE_NAMES = frozenset(("sv", "pv", "otherpv", "beamspot"))
+
+
+def level_of(name: str, slot: Mapping[str, str] | None = None) -> str:
+    """The level of a collection from its name: ``lhe``, ``gen``, ``reco`` or ``trigger``.
+
+    ``LHEPart`` is ``lhe``; names starting with ``Gen``, ``MC`` or ``Truth``, and
+    collections with a generator status branch (EDM4hep ``Particle``), are ``gen``;
+    ``TrigObj``, ``L1*`` and ``HLT*`` are ``trigger``; anything else is ``reco``.
+    """
+    low = name.lower()
+    if low.startswith("lhe"):
+        return "lhe"
+    if low.startswith(("gen", "mc", "truth")) or "mcparticle" in low:
+        return "gen"
+    if slot and "generatorstatus" in slot.get("status", "").lower():
+        return "gen"
+    if low.startswith(_TRIGGER_PREFIXES):
+        return "trigger"
+    return "reco"
+
+
+def read_by_default(spec: CollectionSpec) -> bool:
+    """Whether a recognised collection is read without being named with ``--collections``.
+
+    Trigger objects, vertices, tracks, candidates, fat and sub-jets, and secondary copies
+    of leptons and photons (dressed leptons, FSR photons, boosted taus, low-pT
+    electrons) are not particles of the event record and are read only when named.
+    """
+    low = spec.name.lower()
+    if spec.level == "trigger" or low in _NOT_PARTICLE_NAMES:
+        return False
+    return not any(part in low for part in _NOT_PARTICLES)
 
 
 def _parse(name: str, kind: str) -> tuple[str, str, str, int] | None:
@@ -353,7 +447,7 @@ def spec_from_mapping(
         raise ValueError(msg)
     n = lengths.pop()
     slots = tuple(_keep({c: bs[i] for c, bs in comps.items()}, coords) for i in range(n))
-    return CollectionSpec(name, coords, jagged, slots)
+    return CollectionSpec(name, coords, jagged, slots, level=level_of(name, slots[0]))
 
 
 def find_weight_branch(kinds: Mapping[str, str]) -> str | None:

@@ -44,6 +44,7 @@ from hepsym.io._root_naming import (
     branch_kinds,
     find_weight_branch,
     pid_from_name,
+    read_by_default,
     recognise,
     spec_from_mapping,
 )
@@ -89,6 +90,7 @@ def read_root(
     beams: Beams | None = None,
     step_size: str | int = "100 MB",
     drop_bad_events: bool = False,
+    species: Mapping[str, str | int] | None = None,
 ) -> Events:
     """Read particle collections from a ROOT TTree or RNTuple.
 
@@ -97,8 +99,10 @@ def read_root(
         tree: name of the TTree or RNTuple; default the only one in the file, or a
             conventional one (``Events``, ``events``...) when there are several.
         collections: collection names to read, e.g. ``["Muon"]`` (case-insensitive);
-            default every recognised collection, or only those of ``branches`` when
-            it is given.
+            default every recognised collection of particles (not trigger objects,
+            vertices, tracks, fat or sub-jets: see
+            :func:`~hepsym.io._root_naming.read_by_default`), or only those of
+            ``branches`` when it is given.
         branches: explicit ``{collection: {component: branch}}`` for names that follow
             no convention, e.g. ``{"Muon": {"px": "mu_px", "py": "mu_py", "pz": "mu_pz",
             "E": "mu_E", "charge": "mu_q"}}``; components are ``px, py, pz, E`` or
@@ -110,12 +114,19 @@ def read_root(
             boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
         drop_bad_events: remove events with an invalid momentum or weight (with a
             warning) instead of raising; see :func:`hepsym.events.check_momenta`.
+        species: the species of a collection without a PDG id branch, e.g.
+            ``{"particle": "mu"}`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id): its
+            particles get that id with the sign of their charge.
 
     Returns:
         Events whose particles have fields ``px, py, pz, E`` (or ``pt, eta, phi,
         mass`` when every collection read is stored so), ``pid``, ``status``,
         ``charge`` and ``collection`` (index into ``Events.collections``);
-        ``metadata["n_bad_events"]`` counts the events ``drop_bad_events`` removed.
+        ``metadata["levels"]`` maps each collection to its level (``lhe``, ``gen``,
+        ``reco``, ``trigger``), ``metadata["species"]`` says where each collection's
+        species came from, ``metadata["not_read"]`` lists the recognised collections
+        left out by default; ``metadata["n_bad_events"]`` counts the events
+        ``drop_bad_events`` removed.
 
     Raises:
         InputFileError: unreadable, truncated or corrupted file; no such tree; an
@@ -128,7 +139,7 @@ def read_root(
     check_max_events(max_events)
     p = check_path(path)
     try:
-        events = _read(p, tree, collections, branches, max_events, beams, step_size)
+        events = _read(p, tree, collections, branches, max_events, beams, step_size, species)
     except InputFileError:
         raise
     except _UPROOT_ERRORS as err:
@@ -146,6 +157,7 @@ def _read(
     max_events: int | None,
     beams: Beams | None,
     step_size: str | int,
+    species: Mapping[str, str | int] | None = None,
 ) -> Events:
     try:
         file = uproot.open(p)
@@ -155,47 +167,169 @@ def _read(
     with file:
         obj, tree_name, fmt = _select_tree(file, p, tree)
         kinds = _branch_kinds(obj, fmt, p)
-        specs = _select_collections(p, tree_name, kinds, collections, branches)
-        weight = find_weight_branch(kinds)
-        wanted = list(
+        specs, not_read = _select_collections(p, tree_name, kinds, collections, branches)
+        plan = ReadPlan.make(p, specs, kinds, species)
+        chunks = (
+            plan.chunk(arrays, f"{p}: tree {tree_name!r}")
+            for arrays in _iterate(obj, p, plan.wanted, step_size, max_events)
+        )
+        extra = {"tree": tree_name, "entries_in_tree": int(obj.num_entries), "not_read": not_read}
+        return plan.events(list(chunks), p, fmt, beams, extra)
+
+
+class ReadPlan:
+    """What to read of a columnar file and how to build its particles, for every chunk.
+
+    Shared by the ROOT reader and :mod:`hepsym.io.parquet` (the same column names).
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[CollectionSpec],
+        weight: str | None,
+        pid_bases: Sequence[int],
+        species_source: dict[str, str],
+    ) -> None:
+        self.specs = list(specs)
+        self.weight = weight
+        self.pid_bases = list(pid_bases)
+        self.species_source = species_source
+        self.wanted = list(
             dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else []))
         )
-        cartesian = any(s.coords == "cartesian" for s in specs)
-        pid_bases = [pid_from_name(s.name) for s in specs]
+        self.cartesian = any(s.coords != "polar" or "incomingpz" in s.slots[0] for s in specs)
+        self.notes: list[str] = []
 
-        chunks: list[list[Piece]] = []
-        weight_chunks: list[np.ndarray] = []
-        notes: list[str] = []
-        for arrays in _iterate(obj, p, wanted, step_size, max_events):
-            try:
-                chunks.append(build_chunk(arrays, specs, pid_bases, cartesian, notes))
-            except ValueError as err:
-                msg = f"{p}: tree {tree_name!r}: {err}"
-                raise InputFileError(msg) from err
-            if weight:
-                weight_chunks.append(np.asarray(column(arrays, weight), dtype=np.float64))
+    @classmethod
+    def make(
+        cls,
+        path: Path,
+        specs: Sequence[CollectionSpec],
+        kinds: Mapping[str, str],
+        species: Mapping[str, str | int] | None,
+    ) -> ReadPlan:
+        """The plan for ``specs``; ``species`` names the species of PDG-id-less collections."""
+        given = {str(k).lower(): v for k, v in (species or {}).items()}
+        known = {s.name.lower() for s in specs}
+        for name in given:
+            if name not in known:
+                listing = ", ".join(s.name for s in specs)
+                msg = f"{path}: species given for {name!r}, which is not read (read: {listing})"
+                raise InputFileError(msg)
+        bases, source = [], {}
+        for s in specs:
+            has_pid = "pid" in s.slots[0]
+            jet = s.level in ("reco", "gen") and "jet" in s.name.lower()
+            if s.name.lower() in given:
+                base = _species_pid(path, s.name, given[s.name.lower()])
+                source[s.name] = f"{given[s.name.lower()]} (given)"
             else:
-                weight_chunks.append(np.ones(len(arrays), dtype=np.float64))
+                base = pid_from_name(s.name)
+                source[s.name] = (
+                    "jet" if jet
+                    else "PDG id branch" if has_pid
+                    else f"{pid_from_name(s.name)} (from the name)" if base
+                    else "unknown (no PDG id branch)"
+                )  # fmt: skip
+            bases.append(base)
+        return cls(specs, find_weight_branch(kinds), bases, source)
 
-    particles = particles_from_chunks(chunks)
-    weights = weight_chunks[0] if len(weight_chunks) == 1 else np.concatenate(weight_chunks)
-    metadata: dict[str, Any] = {
-        "tree": tree_name,
-        "entries_in_tree": int(obj.num_entries),
-        "branches": {s.name: s.mapping() for s in specs},
-        "counters": {s.name: s.counter for s in specs if s.counter},
-        "weight_branch": weight,
-        "coordinates": "px, py, pz, E" if cartesian else "pt, eta, phi, mass",
-        "notes": list(dict.fromkeys(notes)),
-    }
-    return Events(
-        particles=particles,
-        weights=weights,
-        beams=beams if beams is not None else Beams.unknown(),
-        source=str(p),
-        format=fmt,
-        collections=tuple(s.name for s in specs),
-        metadata=metadata,
+    def chunk(self, arrays: ak.Array, where: str) -> tuple[list[Piece], np.ndarray]:
+        """The particle pieces and weights of one chunk of columns."""
+        try:
+            pieces = build_chunk(arrays, self.specs, self.pid_bases, self.cartesian, self.notes)
+        except ValueError as err:
+            msg = f"{where}: {err}"
+            raise InputFileError(msg) from err
+        if self.weight:
+            weights = np.asarray(column(arrays, self.weight), dtype=np.float64)
+        else:
+            weights = np.ones(len(arrays), dtype=np.float64)
+        return pieces, weights
+
+    def events(
+        self,
+        chunks: list[tuple[list[Piece], np.ndarray]],
+        path: Path,
+        fmt: str,
+        beams: Beams | None,
+        extra: Mapping[str, Any],
+    ) -> Events:
+        """The :class:`Events` of all chunks (at least one), with ``extra`` metadata."""
+        particles = particles_from_chunks([c[0] for c in chunks])
+        weight_chunks = [c[1] for c in chunks]
+        weights = weight_chunks[0] if len(weight_chunks) == 1 else np.concatenate(weight_chunks)
+        metadata: dict[str, Any] = {
+            "branches": {s.name: s.mapping() for s in self.specs},
+            "counters": {s.name: s.counter for s in self.specs if s.counter},
+            "weight_branch": self.weight,
+            "coordinates": "px, py, pz, E" if self.cartesian else "pt, eta, phi, mass",
+            "levels": {s.name: s.level for s in self.specs},
+            "species": dict(self.species_source),
+            "notes": list(dict.fromkeys(self.notes)),
+            **extra,
+        }
+        if beams is None:
+            beams = _beams_from_record(particles)
+        return Events(
+            particles=particles,
+            weights=weights,
+            beams=beams,
+            source=str(path),
+            format=fmt,
+            collections=tuple(s.name for s in self.specs),
+            metadata=metadata,
+        )
+
+
+def _species_pid(path: Path, collection: str, species: str | int) -> int:
+    """|PDG id| of a species named by the user for a collection."""
+    from hepsym.particles import lookup
+
+    if isinstance(species, int) or str(species).lstrip("-").isdigit():
+        return abs(int(species))
+    base = pid_from_name(str(species))
+    if not base:
+        found = lookup(str(species))
+        base = abs(found.pdgid) if found is not None else 0
+    if not base:
+        msg = (
+            f"{path}: unknown species {species!r} for collection {collection!r} "
+            "(use mu, e, tau, gamma or a PDG id)"
+        )
+        raise InputFileError(msg)
+    return base
+
+
+def _beams_from_record(particles: ak.Array) -> Beams:
+    """The beams when a generator record holds them, else unknown.
+
+    They are taken from the first event when it has exactly two incoming (status -1)
+    leptons or hadrons (beams, EDM4hep generator status 4) travelling along +z and -z,
+    and every event has the same two.
+    """
+    if len(particles) == 0:
+        return Beams.unknown()
+    incoming = particles[particles.status == -1]
+    if not ak.all(ak.num(incoming, axis=1) == 2):
+        return Beams.unknown()
+    pid = ak.to_numpy(incoming.pid).astype(np.int64)
+    energy = ak.to_numpy(incoming.E)
+    pz = ak.to_numpy(incoming.pz)
+    pt = ak.to_numpy(incoming.pt)
+    beams = (11, 13, 22, 2212)
+    if not (
+        np.isin(np.abs(pid[0]), beams).all()
+        and (pid == pid[0]).all()
+        and np.allclose(energy, energy[0], rtol=1e-6)
+        and (pt <= 1e-6 * energy).all()
+        and pz[0, 0] * pz[0, 1] < 0
+    ):
+        return Beams.unknown()
+    a, b = (0, 1) if pz[0, 0] > 0 else (1, 0)
+    return Beams(
+        ids=(int(pid[0, a]), int(pid[0, b])),
+        energies=(float(energy[0, a]), float(energy[0, b])),
     )
 
 
@@ -301,8 +435,9 @@ def _select_collections(
     kinds: Mapping[str, str],
     collections: Sequence[str] | None,
     branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None,
-) -> list[CollectionSpec]:
-    """The collections to read: explicit ones from ``branches``, recognised ones by name."""
+) -> tuple[list[CollectionSpec], list[str]]:
+    """The collections to read (explicit ones from ``branches``, recognised ones by
+    name) and the recognised ones left out by default."""
     explicit: dict[str, CollectionSpec] = {}
     for name, mapping in (branches or {}).items():
         try:
@@ -311,8 +446,18 @@ def _select_collections(
             msg = f"{path}: tree {tree_name!r}: {err}"
             raise InputFileError(msg) from err
     found = {s.name.lower(): s for s in recognise(kinds)}
+    not_read: list[str] = []
     if collections is None:
-        specs = list(explicit.values()) if explicit else list(found.values())
+        if explicit:
+            specs = list(explicit.values())
+        else:
+            specs = [s for s in found.values() if read_by_default(s)]
+            if any("reconstructedparticle" in s.name.lower() for s in specs):
+                # Particle-flow candidates are there: reco jets would count them twice.
+                specs = [s for s in specs if not (s.level == "reco" and "jet" in s.name.lower())]
+            not_read = [s.name for s in found.values() if s not in specs]
+            if not specs:  # only secondary collections: read them rather than nothing
+                specs, not_read = list(found.values()), []
     else:
         specs = []
         for name in collections:
@@ -335,7 +480,7 @@ def _select_collections(
             "branches={'Muon': {'px': ..., 'py': ..., 'pz': ..., 'E': ...}})"
         )
         raise InputFileError(msg)
-    return list({s.name.lower(): s for s in specs}.values())
+    return list({s.name.lower(): s for s in specs}.values()), not_read
 
 
 def _iterate(

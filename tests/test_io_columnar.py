@@ -1,0 +1,181 @@
+"""Real columnar files as physicists have them: NanoAOD (ROOT, Parquet), TreeMaker, EDM4hep,
+and a flat ntuple without PDG ids. Levels are kept apart and final states are honest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pytest
+import uproot
+
+from hepsym.errors import InputFileError, SelectionError
+from hepsym.io import read
+from hepsym.selection import default_query, scope_events, select
+from hepsym.summary import summarize
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "external"
+NANO_TT = DATA / "coffea-nano_tt_v12.root"
+NANO_DIMUON = DATA / "coffea-nano_dimuon.root"
+NANO_DY = DATA / "coffea-nano_dy.parquet"
+TREEMAKER = DATA / "coffea-treemaker.root"
+FCC = DATA / "coffea-test_FCC_Winter2023.root"
+EDM4HEP = DATA.parent / "damaged" / "coffea-edm4hep.root"
+
+
+def _flat(events, name):
+    i = events.collections.index(name)
+    parts = ak.flatten(events.particles)
+    return parts[ak.to_numpy(parts.collection) == i]
+
+
+@pytest.fixture(scope="module")
+def tt():
+    return read(NANO_TT)
+
+
+def test_nanoaod_gen_final_state_has_no_resonance_parton_or_trigger(tt):
+    assert tt.metadata["levels"]["GenPart"] == "gen"
+    assert tt.metadata["levels"]["Muon"] == "reco"
+    gen = _flat(tt, "GenPart")
+    final = np.abs(ak.to_numpy(gen.pid[gen.status == 1]))
+    assert not np.isin(final, [6, 23, 24, 25, 1, 2, 3, 4, 5, 21]).any()
+    # two incoming partons (status 21) per event, with pt 0 and a finite momentum
+    incoming = tt.particles[tt.particles.status == -1]
+    assert ak.all(ak.num(incoming, axis=1) == 2)
+    assert np.isfinite(ak.to_numpy(ak.flatten(incoming.pz))).all()
+    # the tops are there, as intermediate particles: a ttbar file that holds its tops
+    assert ak.all(gen.status[np.abs(gen.pid) == 6] == 2)
+    assert {"FatJet", "GenJetAK8", "SubGenJetAK8"} <= set(tt.metadata["not_read"])
+
+
+def test_reco_jets_are_jets_whatever_their_flavour(tt):
+    for name in ("Jet", "GenJet"):
+        assert ak.all(_flat(tt, name).pid == 0)
+
+
+def test_nanoaod_trigger_objects_tracks_vertices_are_not_read_unless_named():
+    events = read(NANO_DIMUON)
+    assert set(events.collections) == {"Electron", "Jet", "Muon", "Photon", "Tau"}
+    assert {"TrigObj", "IsoTrack", "SV", "FatJet", "SubJet"} <= set(events.metadata["not_read"])
+    named = read(NANO_DIMUON, collections=["TrigObj"])
+    assert named.metadata["levels"] == {"TrigObj": "trigger"}
+
+
+def test_default_selection_is_gen_level_and_says_so(tt):
+    query, why = default_query(tt)
+    assert query == "gen: l+ l-"
+    assert "gen level" in why
+    assert "reco" in why
+    sel = select(tt, query)
+    levels = {tt.metadata["levels"][tt.collections[c]] for c in np.unique(sel.particles.collection)}
+    assert levels == {"gen"}
+
+
+def test_selection_never_mixes_levels(tt):
+    sel = select(tt, "reco: l+ l-")
+    names = {
+        tt.collections[c] for c in np.unique(ak.to_numpy(ak.flatten(sel.particles.collection)))
+    }
+    assert names <= {"Electron", "Muon"}
+    sel = select(tt, "Muon: mu+ mu-")
+    assert ak.all(sel.particles.collection == tt.collections.index("Muon"))
+    assert sel.query == "Muon: mu+ mu-"
+    with pytest.raises(SelectionError, match="neither a level"):
+        select(tt, "Bogus: mu+ mu-")
+
+
+def test_info_counts_per_collection_and_level(tt):
+    summary = summarize(tt)
+    text = str(summary)
+    assert "GenPart   gen" in text
+    assert "not read" in text
+    assert "gen: final state particles" in text
+    assert "reco: final state particles" in text
+    assert 24 not in summary.content["gen: final state"]
+    assert summary.per_collection["GenPart"]["counts"]["incoming"] == 2 * len(tt)
+
+
+def test_parquet_reads_like_nanoaod_root():
+    pytest.importorskip("pyarrow")
+    events = read(NANO_DY)
+    assert events.format == "parquet"
+    assert events.metadata["levels"]["LHEPart"] == "lhe"
+    assert "TrigObj" not in events.collections
+    gen = _flat(events, "GenPart")
+    assert not np.isin(np.abs(ak.to_numpy(gen.pid[gen.status == 1])), [23, 24, 21]).any()
+    lhe = _flat(events, "LHEPart")
+    assert np.isin(np.abs(ak.to_numpy(lhe.pid)), [11, 13, 15, 1, 2, 3, 4, 21]).all()
+    assert len(read(NANO_DY, max_events=5)) == 5
+
+
+def test_treemaker_lorentz_vector_branches():
+    events = read(TREEMAKER)
+    assert events.metadata["levels"]["GenParticles"] == "gen"
+    assert events.metadata["branches"]["GenParticles"]["pt"].endswith("fCoordinates.fPt")
+    gen = _flat(events, "GenParticles")
+    assert ak.all(ak.num(events.particles[events.particles.status == -1], axis=1) >= 1)
+    muons = _flat(events, "Muons")
+    assert np.isin(ak.to_numpy(muons.pid), [13, -13]).all()
+    # E from the file, not from a mass: E >= |p| for every generator particle
+    assert (ak.to_numpy(gen.E) >= ak.to_numpy(gen.p) * (1 - 1e-4)).all()
+
+
+def test_edm4hep_mc_and_reconstructed_particles():
+    events = read(FCC)
+    assert events.metadata["levels"] == {"ReconstructedParticles": "reco", "Particle": "gen"}
+    assert "Jet" in events.metadata["not_read"]  # made of the particle-flow candidates
+    gen = scope_events(events, "gen").particles
+    final = gen[gen.status == 1]
+    # e+ e- at 240 GeV: each event's final state carries the collision energy (to the
+    # beam energy spread)
+    energy = ak.to_numpy(ak.sum(final.E, axis=1))
+    assert np.allclose(energy, 240.0, rtol=5e-3)
+
+
+def test_damaged_edm4hep_file_is_one_error_line():
+    # coffea's edm4hep.root holds random numbers: an energy below the momentum
+    with pytest.raises(InputFileError, match=r"coffea-edm4hep\.root: event 0"):
+        read(EDM4HEP)
+
+
+@pytest.fixture
+def flat_ntuple(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 40
+    branches = {}
+    for i, sign in ((1, 1), (2, -1)):
+        px, py, pz = rng.normal(0, 20, (3, n))
+        branches.update(
+            {
+                f"E{i}": np.sqrt(px**2 + py**2 + pz**2 + 0.10566**2),
+                f"px{i}": px,
+                f"py{i}": py,
+                f"pz{i}": pz,
+                f"Q{i}": sign * np.where(np.arange(n) % 2, 1.0, -1.0),
+            }
+        )
+    path = tmp_path / "flat.root"
+    with uproot.recreate(path) as f:
+        f.mktree("events", dict.fromkeys(branches, np.float64))
+        f["events"].extend(branches)
+    return path
+
+
+def test_flat_ntuple_without_pdg_id_keeps_charges(flat_ntuple):
+    events = read(flat_ntuple)
+    assert events.metadata["species"]["particle"] == "unknown (no PDG id branch)"
+    assert "unknown (no PDG id branch)" in str(summarize(events))
+    query, why = default_query(events)
+    assert query in {"x- x+", "x+ x-"}
+    assert "unknown species" in why
+    assert len(select(events, query)) == len(events)
+    with pytest.raises(SelectionError, match="particle as mu"):
+        select(events, "mu+ mu-")
+    sel = select(events, "particle as mu: mu+ mu-")
+    assert len(sel) == len(events)
+    assert ak.all(sel.slot(0).charge > 0)
+    assert ak.all(sel.slot(0).pid == -13)
+    named = read(flat_ntuple, species={"particle": "mu"})
+    assert len(select(named, "mu+ mu-")) == len(events)
