@@ -23,7 +23,7 @@ from hepsym.events import Events
 from hepsym.features import FeatureMatrix, build_features
 from hepsym.io import read
 from hepsym.particles import particle_name
-from hepsym.selection import default_query, select
+from hepsym.selection import default_query, scope_events, select
 from hepsym.spec import InputSpec
 
 __all__ = ("Prepared", "prepare")
@@ -114,9 +114,12 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
     if kind is None:
         kind = "p3" if events.beams.pointlike else "p4"
         notes.append(_feature_note(kind))
-    fm = build_features(selection, kind, events=events)
+    # The incoming partons and final-state classes of the level (or collection) studied,
+    # never of all levels together.
+    scoped = scope_events(events, selection.scope)
+    fm = build_features(selection, kind, events=scoped)
     fm.check_finite()
-    classes = final_state_classes(events, selection.kept)
+    classes = final_state_classes(scoped, selection.kept)
     distinct, n_repeated = distinct_rows(fm.X)
     if n_repeated:
         share = f"{n_repeated} of {fm.n_events} events ({n_repeated / fm.n_events:.0%})"

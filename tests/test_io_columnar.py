@@ -3,6 +3,7 @@ and a flat ntuple without PDG ids. Levels are kept apart and final states are ho
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import awkward as ak
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import uproot
 
+from hepsym.cli import main
 from hepsym.errors import InputFileError, SelectionError
 from hepsym.io import read
 from hepsym.selection import default_query, scope_events, select
@@ -125,6 +127,9 @@ def test_treemaker_lorentz_vector_branches():
 def test_edm4hep_mc_and_reconstructed_particles():
     events = read(FCC)
     assert events.metadata["levels"] == {"ReconstructedParticles": "reco", "Particle": "gen"}
+    # the beams are the MC record's particles without parents
+    assert events.beams.ids == (11, -11)
+    assert events.beams.sqrt_s == pytest.approx(240.0)
     assert "Jet" in events.metadata["not_read"]  # made of the particle-flow candidates
     gen = scope_events(events, "gen").particles
     final = gen[gen.status == 1]
@@ -179,3 +184,16 @@ def test_flat_ntuple_without_pdg_id_keeps_charges(flat_ntuple):
     assert ak.all(sel.slot(0).pid == -13)
     named = read(flat_ntuple, species={"particle": "mu"})
     assert len(select(named, "mu+ mu-")) == len(events)
+
+
+def test_cli_constraints_on_flat_ntuple_with_species(flat_ntuple, capsys):
+    code = main(["constraints", str(flat_ntuple), "--select", "particle as mu: mu+ mu-", "--json"])
+    assert code == 0
+    assert "mu_plus" in " ".join(json.loads(capsys.readouterr().out)["features"])
+
+
+def test_cli_info_json_has_levels(capsys):
+    assert main(["info", "--json", str(NANO_TT)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["per_collection"]["GenPart"]["level"] == "gen"
+    assert "TrigObj" not in info["collections"]

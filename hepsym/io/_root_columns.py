@@ -289,7 +289,8 @@ def _status(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray | np.generic:
     Reconstructed and trigger objects are final state. ``LHEPart_status`` is already
     -1/+1. A generator status (NanoAOD ``GenPart_status``, EDM4hep ``generatorStatus``)
     is 1 for the final state; the beams (4) are the incoming particles where the record
-    has them, else the incoming partons of the hard process (21); the rest (the hard
+    has them, else the particles without parents (EDM4hep ``parents_begin ==
+    parents_end``), else the incoming partons of the hard process (21); the rest (the hard
     process, resonances, the shower, hadrons before decay) is intermediate.
     """
     raw = _flat(chunk, spec, "status") if spec.level in ("gen", "lhe") else None
@@ -298,8 +299,15 @@ def _status(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray | np.generic:
     raw = raw.astype(np.int32, copy=False)
     if spec.level == "lhe":
         return np.where(raw == -1, -1, np.where(raw == 1, 1, 2)).astype(np.int8)
-    incoming = _BEAM_STATUS if (raw == _BEAM_STATUS).any() else _HARD_INCOMING_STATUS
-    return np.where(raw == 1, 1, np.where(raw == incoming, -1, 2)).astype(np.int8)
+    if (raw == _BEAM_STATUS).any():
+        incoming = raw == _BEAM_STATUS
+    else:
+        begin, end = _flat(chunk, spec, "parents_begin"), _flat(chunk, spec, "parents_end")
+        # EDM4hep records without status 4 (FCC): the beams are the particles without parents.
+        incoming = (begin == end) if begin is not None and end is not None else None
+        if incoming is None or not incoming.any():
+            incoming = raw == _HARD_INCOMING_STATUS
+    return np.where(raw == 1, 1, np.where(incoming, -1, 2)).astype(np.int8)
 
 
 def _kinematics(

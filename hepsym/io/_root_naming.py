@@ -252,7 +252,7 @@ COORDS: dict[str, tuple[str, ...]] = {
     "polar_e": ("pt", "eta", "phi", "E"),
     "polar": POLAR[:3],
 }
-_EXTRA = ("charge", "pid", "status", "incomingpz")
+_EXTRA = ("charge", "pid", "status", "incomingpz", "parents_begin", "parents_end")
 
 
 def _coords_of(comps: Iterable[str]) -> str | None:
@@ -322,6 +322,7 @@ def recognise(kinds: Mapping[str, str]) -> list[CollectionSpec]:
 _MEMBERS = {
     "momentum.x": "px", "momentum.y": "py", "momentum.z": "pz", "energy": "E",
     "mass": "mass", "charge": "charge", "pdg": "pid", "generatorstatus": "status",
+    "parents_begin": "parents_begin", "parents_end": "parents_end",
     "fcoordinates.fpt": "pt", "fcoordinates.feta": "eta", "fcoordinates.fphi": "phi",
     "fcoordinates.fe": "E", "fcoordinates.fm": "mass", "fcoordinates.fx": "px",
     "fcoordinates.fy": "py", "fcoordinates.fz": "pz", "fcoordinates.ft": "E",
