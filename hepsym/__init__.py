@@ -56,6 +56,7 @@ __all__ = (
     "Selection",
     "SelectionError",
     "StudySpec",
+    "SymmetryResult",
     "Thresholds",
     "VAEConfig",
     "Verdict",
@@ -68,6 +69,7 @@ __all__ = (
     "prepare",
     "read",
     "select",
+    "symmetries",
     "write_report",
 )
 
@@ -81,6 +83,8 @@ _LAZY = {
     "analyze_constraints": "hepsym.constraints",
     "compare": "hepsym.verdict",
     "learn": "hepsym.learning",
+    "SymmetryResult": "hepsym.symmetry",
+    "symmetries": "hepsym.symmetry",
     "write_report": "hepsym.report",
 }
 

@@ -27,6 +27,7 @@ PUBLIC = [
     "Selection",
     "SelectionError",
     "StudySpec",
+    "SymmetryResult",
     "Thresholds",
     "VAEConfig",
     "Verdict",
@@ -39,6 +40,7 @@ PUBLIC = [
     "prepare",
     "read",
     "select",
+    "symmetries",
     "write_report",
 ]
 

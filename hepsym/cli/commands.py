@@ -186,6 +186,60 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
+def cmd_symmetries(args: argparse.Namespace) -> int:
+    from hepsym.constraints import analyze_constraints
+    from hepsym.symmetry import SymmetrySpec, symmetries
+
+    spec = study_spec(args)
+    # checked before the work: a bad --n-test fails now
+    settings = SymmetrySpec(
+        seed=spec.seed, n_test=args.n_test, n_perm=args.permutations, alpha=args.alpha
+    )
+    fm, notes = features_for(args, spec)
+    constraints = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+    result = symmetries(fm, settings, constraints=constraints)
+    print_notes(notes)  # after the work: an error stays one line
+    print(dumps(result.to_dict()) if args.json else result)
+    return 0
+
+
+def add_symmetries(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "symmetries",
+        "which transformations leave the events' surface, and their distribution, unchanged",
+        "Find the linear generators (gl(4) on four-momenta, gl(3) on three-momenta, gl(n) on "
+        "custom features) tangent to the surface of the holding constraints, name their "
+        "algebra (so(3), so(2) + so(1,1)), then test each one, and the discrete maps (particle "
+        "swap, C x P, z -> -z, parity), on the distribution with a two-sample permutation test: "
+        "symmetric iff p >= --alpha.",
+        "hepsym symmetries data/ee_mumu_80GeV.lhe.gz",
+        "hepsym symmetries data/pp_zmumu_13TeV.lhe.gz --json",
+        "hepsym symmetries --dataset square",
+    )
+    add_input(p)
+    add_constraint_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    p.add_argument(
+        "--n-test",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="events per half in a test (default 1000)",
+    )
+    p.add_argument(
+        "--permutations",
+        type=int,
+        default=500,
+        metavar="N",
+        help="permutations per test (default 500)",
+    )
+    p.add_argument(
+        "--alpha", type=float, default=0.01, help="symmetric iff p >= alpha (default 0.01)"
+    )
+    p.set_defaults(func=cmd_symmetries)
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from hepsym.reproduce import format_table, reproduce_paper
 
@@ -248,4 +302,5 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_learn,
     add_analyze,
     add_reproduce,
+    add_symmetries,
 )
