@@ -308,7 +308,8 @@ def _beams_from_record(particles: ak.Array) -> Beams:
     leptons or hadrons (beams, EDM4hep generator status 4) travelling along +z and -z,
     and every event has the same two.
     """
-    if len(particles) == 0:
+    status = np.asarray(ak.to_layout(particles).content.content("status").data)
+    if len(particles) == 0 or not (status == -1).any():  # one pass over a flat column
         return Beams.unknown()
     incoming = particles[particles.status == -1]
     if not ak.all(ak.num(incoming, axis=1) == 2):
