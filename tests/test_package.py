@@ -36,6 +36,7 @@ PUBLIC = [
     "analyze_constraints",
     "build_features",
     "compare",
+    "discover",
     "learn",
     "prepare",
     "read",

@@ -105,6 +105,45 @@ def add_constraints(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_constraints)
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from hepsym.discovery import discover
+
+    spec = study_spec(args)
+    fm, notes = features_for(args, spec)
+    result = discover(fm, max_degree=args.max_degree, tolerance=args.tolerance, seed=spec.seed)
+    print_notes(notes)  # after the work: an error stays one line
+    print(dumps(result.to_dict()) if args.json else result)
+    return 0
+
+
+def add_discover(sub: argparse._SubParsersAction) -> None:
+    p = subcommand(
+        sub,
+        "discover",
+        "discover the polynomial relations of the data alone; their dimension",
+        "Find the polynomials that vanish on the events (approximate vanishing ideal, degree "
+        "by degree), print each as a formula in the original units (exact or approximate, with "
+        "its relative residual and width), the dimension they leave (Jacobian rank and Hilbert "
+        "function) and which named constraint each one is. See docs/discover.md.",
+        "hepsym discover data/ee_mumu_80GeV.lhe.gz",
+        "hepsym discover data/pp_zmumu_13TeV.lhe.gz --features p4 --json",
+        "hepsym discover --dataset circle",
+    )
+    add_input(p)
+    p.add_argument(
+        "--max-degree", type=int, default=3, metavar="N", help="highest degree (default 3)"
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="REL",
+        help="relative residual of an exact relation (default 1e-9, or 10x the features' precision)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffle (default 0)")
+    p.set_defaults(func=cmd_discover)
+
+
 def cmd_learn(args: argparse.Namespace) -> int:
     from hepsym.learning import learn_features
 
@@ -299,6 +338,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_info,
     add_generate,
     add_constraints,
+    add_discover,
     add_learn,
     add_analyze,
     add_reproduce,

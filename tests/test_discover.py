@@ -1,0 +1,166 @@
+"""Discovery of the constraints from the data alone: known answers on toys and shipped samples."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hepsym
+from hepsym.discovery import discover
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def rambo(n: int, sqrt_s: float, events: int, seed: int = 0) -> np.ndarray:
+    """n massless momenta at total (sqrt(s), 0, 0, 0), flat in phase space (RAMBO):
+    columns px, py, pz of each particle, then the energies."""
+    rng = np.random.default_rng(seed)
+    c = 2 * rng.random((events, n)) - 1
+    phi = 2 * np.pi * rng.random((events, n))
+    q0 = -np.log(rng.random((events, n)) * rng.random((events, n)))
+    s = np.sqrt(1 - c * c)
+    q = np.stack([q0 * s * np.cos(phi), q0 * s * np.sin(phi), q0 * c], axis=-1)
+    Q0, Q = q0.sum(axis=1), q.sum(axis=1)
+    M = np.sqrt(Q0**2 - np.sum(Q * Q, axis=1))
+    b = -Q / M[:, None]
+    x, gamma = sqrt_s / M, Q0 / M
+    a = 1 / (1 + gamma)
+    bq = np.einsum("ek,enk->en", b, q)
+    p0 = x[:, None] * (gamma[:, None] * q0 + bq)
+    p = x[:, None, None] * (q + b[:, None, :] * (q0 + a[:, None] * bq)[..., None])
+    return np.column_stack([p.reshape(events, 3 * n), p0])
+
+
+def _features(path: str, kind: str) -> hepsym.FeatureMatrix:
+    return hepsym.prepare(hepsym.InputSpec(path=str(DATA / path), features=kind)).features
+
+
+def test_circle_one_quadric_dimension_one():
+    phi = np.random.default_rng(0).uniform(0, 2 * np.pi, 5000)
+    d = discover(10 * np.c_[np.cos(phi), np.sin(phi)], geometric=False)
+    assert [r.formula for r in d.discovered] == ["x1^2 + x2^2 = 100"]
+    assert d.discovered[0].kind == "exact"
+    assert d.discovered_dim == 1
+    assert d.hilbert == (1, 2, 2, 2)
+    assert d.hilbert_dim == 1
+
+
+def test_square_no_relation_dimension_two():
+    d = discover(np.random.default_rng(1).uniform(-10, 10, (5000, 2)), geometric=False)
+    assert d.discovered == ()
+    assert d.discovered_dim == 2
+    assert d.hilbert == (1, 2, 3, 4)
+    assert "no polynomial relation up to degree 3" in str(d)
+
+
+def test_sin_is_no_polynomial_relation_but_twonn_sees_one_dimension():
+    x = np.random.default_rng(2).uniform(0, 2 * np.pi, 5000)
+    d = discover(np.c_[x, np.sin(x)])
+    assert d.discovered == ()
+    assert d.discovered_dim == 2
+    assert d.two_nn is not None
+    assert abs(d.two_nn[0] - 1) < 0.1
+    assert any("no polynomial of degree <= 3" in n for n in d.notes)
+
+
+def test_torus_one_quartic_dimension_two():
+    rng = np.random.default_rng(3)
+    u, v = rng.uniform(0, 2 * np.pi, (2, 5000))
+    R, r = 3.0, 1.0
+    X = np.c_[(R + r * np.cos(v)) * np.cos(u), (R + r * np.cos(v)) * np.sin(u), r * np.sin(v)]
+    d = discover(X, max_degree=4, geometric=False)
+    assert [(r.degree, r.kind) for r in d.discovered] == [(4, "exact")]
+    assert d.discovered_dim == 2
+    assert d.hilbert_dim == 2
+
+
+def test_three_massless_particles_at_fixed_sqrt_s_leave_3n_minus_4():
+    X = rambo(3, 100.0, 5000)
+    d = discover(X, max_degree=2, geometric=False)
+    assert d.discovered_dim == 3 * 3 - 4
+    kinds = sorted((r.degree, r.kind) for r in d.discovered)
+    assert kinds == [(1, "exact")] * 4 + [(2, "exact")] * 3
+
+
+def test_ee_p3_momentum_sums_and_fixed_momentum():
+    d = discover(_features("ee_mumu_80GeV.lhe.gz", "p3"), geometric=False)
+    formulas = [r.formula for r in d.discovered]
+    assert formulas[:3] == [f"{c}(mu-) + {c}(mu+) = 0" for c in ("px", "py", "pz")]
+    assert any(f.startswith("px(mu-)^2 + py(mu-)^2 + pz(mu-)^2 = 1599.99 GeV^2") for f in formulas)
+    assert d.discovered_dim == 2
+    assert d.all_recovered
+    assert {r.name for r in d.reconciled} == {"sum_px", "sum_py", "sum_pz", "sum_E"}
+    assert [r.matches for r in d.discovered[:3]] == ["sum_px", "sum_py", "sum_pz"]
+    assert all(r.matches.startswith("sum_E") for r in d.discovered[3:])
+
+
+def test_ee_p4_energies_sums_on_shell():
+    d = discover(_features("ee_mumu_80GeV.lhe.gz", "p4"), geometric=False)
+    formulas = [r.formula for r in d.discovered]
+    assert "E(mu-) = 40 GeV (= sqrt(s)/2)" in formulas
+    assert d.discovered_dim == 2
+    assert d.all_recovered
+    assert len(d.reconciled) == 8
+    assert all(r.matches != "new" for r in d.discovered)
+
+
+def test_pp_p4_pt_sums_on_shell_and_the_z_mass_approximately():
+    d = discover(_features("pp_zmumu_13TeV.lhe.gz", "p4"), geometric=False)
+    kinds = [(r.degree, r.kind) for r in d.discovered]
+    assert kinds.count((1, "exact")) == 2
+    assert kinds.count((2, "exact")) == 2
+    approx = [r for r in d.discovered if r.kind == "approximate"]
+    assert len(approx) == 1
+    assert approx[0].formula.startswith("m(mu- mu+)^2 ~ 8")
+    assert approx[0].matches.startswith("m_Z")
+    assert d.discovered_dim == 3
+    assert d.hilbert_dim == 3
+    assert d.all_recovered
+
+
+def test_to_dict_keys_and_strict_json():
+    phi = np.random.default_rng(0).uniform(0, 2 * np.pi, 2000)
+    d = hepsym.discover(10 * np.c_[np.cos(phi), np.sin(phi)], geometric=False)
+    out = json.loads(json.dumps(d.to_dict(), allow_nan=False))
+    assert {"discovered_dim", "discovered", "hilbert"} <= set(out)
+    assert set(out["discovered"][0]) >= {
+        "formula",
+        "degree",
+        "kind",
+        "residual_rel",
+        "width",
+        "matches",
+    }
+
+
+def test_bad_options_are_one_line_errors():
+    with pytest.raises(hepsym.OptionError, match="max_degree"):
+        discover(np.zeros((100, 2)), max_degree=0)
+    with pytest.raises(hepsym.OptionError, match="tolerance"):
+        discover(np.zeros((100, 2)), tolerance=2.0)
+    with pytest.raises(hepsym.ConstraintError, match="too few"):
+        discover(np.zeros((5, 2)))
+
+
+def test_cli_discover_dataset_json_and_bad_option():
+    out = subprocess.run(
+        [sys.executable, "-m", "hepsym", "discover", "--dataset", "circle", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout)["discovered_dim"] == 1
+    bad = subprocess.run(
+        [sys.executable, "-m", "hepsym", "discover", "--dataset", "square", "--max-degree", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0
+    assert "max_degree" in bad.stderr
