@@ -86,10 +86,10 @@ def support(A: np.ndarray, basis: Basis, rtol: float) -> Support:
     """The symmetry algebra of the surface: the null space of ``A`` at tolerance ``rtol``."""
     D = basis.size
     n_rows = max(len(A), 1)
-    _, s, vt = (
-        np.linalg.svd(A, full_matrices=True) if len(A) else (None, np.zeros(0), np.eye(D * D))
-    )
-    s = np.concatenate([s, np.zeros(D * D - len(s))]) / np.sqrt(n_rows)
+    # zero rows up to D^2 leave the null space as it is and give every right singular vector
+    padded = np.vstack([A, np.zeros((max(D * D - len(A), 0), D * D))])
+    _, s, vt = np.linalg.svd(padded, full_matrices=False)
+    s = s / np.sqrt(n_rows)
     null = vt[s <= rtol]
     residuals = {}
     for g in basis.named:
