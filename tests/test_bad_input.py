@@ -181,6 +181,10 @@ def test_shipped_files_are_far_inside_the_tolerance(path):
         ak.to_numpy(ak.flatten(getattr(parts, c))).astype(np.float64)
         for c in ("px", "py", "pz", "E")
     )
+    # NanoAOD's incoming partons have lost their momentum (pt 0): read as a zero vector.
+    zero = energy == 0
+    assert not np.abs(np.c_[px[zero], py[zero], pz[zero]]).any()
+    px, py, pz, energy = px[~zero], py[~zero], pz[~zero], energy[~zero]
     ratio = (px**2 + py**2 + pz**2 - energy**2) / energy**2
     # float32 HZZ muons and photons reach 1.8e-7; the tolerance is 1e-4.
     assert ratio.max() < SPACELIKE_TOLERANCE / 100
