@@ -267,6 +267,8 @@ def scope_events(events: Events, scope: str | None, species: str | None = None) 
     names = list(events.collections)
     levels = dict(events.metadata.get("levels", {}))
     source = events.source or "<events>"
+    if not names and species is None and scope is not None and scope.lower() == _level(events):
+        return events  # an event record of one level: LHE is lhe, HepMC is gen
     if scope is None:
         chosen = list(range(len(names)))
     elif scope.lower() in LEVELS or scope.lower() in levels.values():
@@ -291,6 +293,12 @@ def scope_events(events: Events, scope: str | None, species: str | None = None) 
     keep = np.isin(collection, chosen)
     particles = ak.unflatten(flat, counts)[ak.unflatten(keep, counts)]
     return dataclasses.replace(events, particles=particles)
+
+
+def _level(events: Events) -> str | None:
+    """The level of a file without collections (an event record), from its format."""
+    fmt = events.format.lower()
+    return "lhe" if fmt.startswith("lhe") else "gen" if fmt.startswith("hepmc") else None
 
 
 def _with_species(

@@ -15,6 +15,9 @@ __all__ = ("EventsSummary", "summarize")
 
 _STATUS_NAMES = {-1: "incoming", 1: "final state", 2: "intermediate"}
 
+#: PDG ids listed per status in the text; ``--json`` has them all.
+_MAX_IDS = 20
+
 
 def _name(pid: int) -> str:
     if pid == 0:
@@ -78,9 +81,16 @@ class EventsSummary:
         for status, ids in self.content.items():
             lo, hi = self.multiplicity[status]
             lines.append(f"{status} particles ({lo}-{hi} per event):")
-            for pid, n in ids.items():
+            shown = list(ids.items())[:_MAX_IDS]
+            for pid, n in shown:
                 lines.append(
                     f"  {pid:>8d}  {_name(pid):<12s} {n:>9d}  ({n / self.n_events:.3g} per event)"
+                )
+            if len(ids) > len(shown):
+                rest = sum(ids.values()) - sum(n for _, n in shown)
+                lines.append(
+                    f"  ... {len(ids) - len(shown)} more ids, {rest} particles "
+                    "(all of them in --json)"
                 )
         w = self.weights
         lines.append(

@@ -197,3 +197,15 @@ def test_cli_info_json_has_levels(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["per_collection"]["GenPart"]["level"] == "gen"
     assert "TrigObj" not in info["collections"]
+
+
+def test_a_level_scope_on_an_event_record():
+    lhe = read(DATA / "pylhe-testfile-powheg-box-v2-Z.lhe")
+    assert len(select(lhe, "lhe: l+ l-")) == len(select(lhe, "l+ l-"))
+    with pytest.raises(SelectionError, match="neither a level"):
+        select(lhe, "reco: l+ l-")
+
+
+def test_info_lists_at_most_twenty_ids_per_status(tt):
+    text = str(summarize(tt))
+    assert "more ids" in text  # the shower and hadrons of GenPart's intermediate record
