@@ -239,7 +239,8 @@ def discover(
     for i, (rel, poly) in enumerate(zip(ideal.relations, polys, strict=True)):
         if i in same:
             continue
-        formula = _energy_as_momentum(poly, V, constants) or poly.formula
+        as_momentum = _energy_as_momentum(poly, V, constants)
+        formula = as_momentum or poly.formula
         if i in resonance_forms:
             formula = f"{resonance_forms[i]} {formula.split(' ~ ')[0]})"
         note = (
@@ -250,7 +251,7 @@ def discover(
         items.append(
             Discovered(
                 formula=formula,
-                degree=rel.degree,
+                degree=2 if as_momentum else rel.degree,
                 kind=rel.kind,
                 residual_rel=rel.residual_rel,
                 width=poly.width,

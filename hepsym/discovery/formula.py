@@ -142,6 +142,11 @@ def readable(
         poly[zero] = 0.0
     lhs = {t: v for t, v in poly.items() if t != zero}
     deg = max((sum(t) for t in lhs), default=0)
+    # a constant names the particle of the leading term first (m(mu+) for mu+'s on-shell)
+    own = [names[j].split("(", 1)[-1].rstrip(")") for j, e in enumerate(lead) if e]
+    constants = dict(
+        sorted(constants.items(), key=lambda kv: not any(f"({p})" in kv[0] for p in own))
+    )
     text = _lhs(lhs, names, display)
     u = f" {unit}" + (f"^{deg}" if deg > 1 else "") if unit else ""
     width = float(np.std(g))
