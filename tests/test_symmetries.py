@@ -118,7 +118,7 @@ def test_ee_support_so3_density_so2_afb(ee_result: SymmetryResult) -> None:
 
 def test_ee_p4_support_so3() -> None:
     fm = hepsym.prepare(EE, features="p4").features
-    r = symmetries(fm, n_test=200, n_perm=50)
+    r = symmetries(fm, n_test=200, n_perm=400)
     assert names(r) == {"J_x", "J_y", "J_z"}
     assert r.named_residuals["K_z"] > 1e-2
     assert r.named_residuals["D"] > 1e-2
@@ -158,13 +158,13 @@ def gaussian(scale_z: float) -> FeatureMatrix:
 
 
 def test_isotropic_gaussian_so3_density() -> None:
-    r = symmetries(gaussian(1.0), n_test=500, n_perm=200)
+    r = symmetries(gaussian(1.0), n_test=500, n_perm=400)
     assert {"R_12", "R_13", "R_23"} <= symmetric(r)
     assert r.density_algebra.startswith("so(3)")
 
 
 def test_stretched_gaussian_only_so2() -> None:
-    r = symmetries(gaussian(2.0), n_test=500, n_perm=200)
+    r = symmetries(gaussian(2.0), n_test=500, n_perm=400)
     assert r.test("R_12").symmetric
     assert not r.test("R_13").symmetric
     assert not r.test("R_23").symmetric
@@ -200,6 +200,8 @@ def test_public_name_and_options() -> None:
     assert hepsym.symmetries is symmetries
     with pytest.raises(hepsym.OptionError):
         SymmetrySpec(n_test=0)
+    with pytest.raises(hepsym.OptionError, match="at least 399"):
+        SymmetrySpec(n_perm=100)
     with pytest.raises(hepsym.OptionError):
         symmetries(circle().features(), bogus=1)
 
@@ -224,9 +226,24 @@ def test_cli_json_and_bad_option(capsys: pytest.CaptureFixture[str]) -> None:
     from hepsym.cli import main
 
     args = ["symmetries", "--dataset", "circle", "--json", "--n-test", "300"]
-    assert main([*args, "--permutations", "50"]) == 0
+    assert main([*args, "--permutations", "400"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["support_algebra"].startswith("so(2)")
     assert [t["name"] for t in d["density_symmetries"]] == ["R_12"]
     assert main(["symmetries", "--dataset", "square", "--n-test", "0"]) == 2
     assert "--n-test" in capsys.readouterr().err
+
+
+def test_unnamed_generators_of_a_cylinder() -> None:
+    """x1^2 + x2^2 = 100 with x3 free: R_12 and the 3 generators moving x3 (named X_k)."""
+    rng = np.random.default_rng(1)
+    phi = rng.uniform(0, 2 * np.pi, 2000)
+    fm = FeatureMatrix.from_array(np.c_[10 * np.cos(phi), 10 * np.sin(phi), rng.normal(size=2000)])
+    cr = hepsym.analyze_constraints(fm, extra=["x1**2 + x2**2 = 100"])
+    r = symmetries(fm, constraints=cr, n_test=300, n_perm=400)
+    assert [s.name for s in r.support] == ["R_12", "X_1", "X_2", "X_3"]
+    assert r.support_algebra.endswith("+ 3 unnamed generators")
+    rows = {tuple(np.argwhere(s.generator != 0)[0]) for s in r.support[1:]}
+    assert rows == {(2, 0), (2, 1), (2, 2)}  # delta x3 = x1, x2 or x3
+    assert r.test("R_12").symmetric
+    assert not r.test("X_1").symmetric  # the shear x3 -> x3 +- x1

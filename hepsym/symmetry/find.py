@@ -129,7 +129,7 @@ def symmetries(
         sum(t.symmetric for t in density if t.name not in named),
     )
     fb = forward_backward(fm) if basis.kind != "custom" else None
-    sentences = _sentences(basis, bool(counted), density, discrete, fb, spec)
+    sentences = _sentences(basis, bool(counted), density, discrete, fb, spec, cr.predicted_dim)
     return SymmetryResult(
         source=fm.source,
         features=fm.names,
@@ -200,6 +200,7 @@ def _sentences(
     discrete: tuple[DensityTest, ...],
     fb: tuple[float, float, int] | None,
     spec: SymmetrySpec,
+    dim: int,
 ) -> tuple[str, ...]:
     out: list[str] = []
     of = "of the surface and of the distribution" if constrained else "of the distribution"
@@ -214,16 +215,17 @@ def _sentences(
         else:
             out.append(f"{words} ({t.name}): broken; the distribution changes ({_p(t, spec)}).")
     by = {t.name: t for t in density}
+    dof = f"Of the {dim} degrees of freedom left by the constraints, " if dim else "Here "
     flat_phi = "J_z" in by and by["J_z"].symmetric
     if flat_phi and "J_x" in by and not (by["J_x"].symmetric or by["J_y"].symmetric):
         out.append(
-            "The azimuth phi is a flat direction and the polar angle theta a shaped one: "
-            "the distribution depends on cos(theta) but not on phi."
+            f"{dof}the azimuth phi is a flat direction and the polar angle theta a shaped "
+            "one: the distribution depends on cos(theta) but not on phi."
         )
     if flat_phi and "K_z" in by and not by["K_z"].symmetric:
         out.append(
-            "The azimuth phi is a flat direction and the rapidity along the beam a shaped one: "
-            "the distribution depends on y but not on phi."
+            f"{dof}the azimuth phi is a flat direction and the rapidity along the beam a "
+            "shaped one: the distribution depends on y but not on phi."
         )
     for t in discrete:
         verdict = "a symmetry" if t.symmetric else "broken"

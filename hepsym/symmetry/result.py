@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,8 @@ class SymmetrySpec:
         rtol: a generator is tangent to the surface when its residual (relative change of
             the constraints per unit generator, rms over the conditions) is at most rtol.
         n_test: events per half in a two-sample test (two disjoint halves of the data).
-        n_perm: permutations of a test; the smallest p-value is 1 / (n_perm + 1).
+        n_perm: permutations of a test; the smallest p-value is 1 / (n_perm + 1), and
+            (n_perm + 1) x alpha must be at least 4 so that a breaking can be seen.
         alpha: the rule: a map is a symmetry of the distribution iff p >= alpha.
         angle: rotations turn by +- this many radians (a generic angle: 1 rad is
             incommensurate with 2 pi, so invariance under it is invariance under the
@@ -58,6 +60,14 @@ class SymmetrySpec:
                 raise OptionError(msg)
         if not 0 < self.alpha < 1:
             msg = f"symmetries: alpha (--alpha) must lie in (0, 1), got {self.alpha!r}"
+            raise OptionError(msg)
+        if (self.n_perm + 1) * self.alpha < 4:
+            # the min-P p-value cannot fall below 2 / (n_perm + 1): leave room under alpha
+            need = math.ceil(4 / self.alpha) - 1
+            msg = (
+                f"symmetries: n_perm (--permutations) = {self.n_perm} is too few for alpha = "
+                f"{self.alpha:g}: p could never fall below alpha; use at least {need}"
+            )
             raise OptionError(msg)
         for name in ("rtol", "angle", "rapidity", "rel_step"):
             if not getattr(self, name) > 0:
