@@ -36,7 +36,8 @@ class EventsSummary:
         beams: human description of the initial state.
         content: per status (``"final state"``, ...), PDG id -> number of particles.
         multiplicity: per status, (min, max) particles per event.
-        weights: sum, mean, min, max and number of negative weights.
+        weights: sum, mean, min, max, number of negative weights, their standard
+            deviation ``std`` and Kish's effective number of events ``n_effective``.
         collections: ROOT collections found.
         metadata: what else the reader reported.
         per_collection: per collection read, its level, species (where its PDG ids come
@@ -96,6 +97,11 @@ class EventsSummary:
         lines.append(
             f"weights     sum {w['sum']:.6g}, mean {w['mean']:.6g}, "
             f"min {w['min']:.6g}, max {w['max']:.6g}, negative {int(w['negative'])}"
+            + (
+                f"; spread: std {w['std']:.3g}, effective events {w['n_effective']:.6g}"
+                if "std" in w and w["std"] > 0
+                else ""
+            )
         )
         gens = self.metadata.get("generators") or []
         if gens:
@@ -201,6 +207,10 @@ def summarize(events: Events) -> EventsSummary:
         "min": float(w.min()) if len(w) else 0.0,
         "max": float(w.max()) if len(w) else 0.0,
         "negative": float(np.count_nonzero(w < 0)),
+        "std": float(w.std()) if len(w) else 0.0,
+        # Kish's effective number of events, (sum w)^2 / sum w^2: what the weights
+        # leave of the sample's statistical power (n for equal weights)
+        "n_effective": float(w.sum() ** 2 / np.sum(w * w)) if np.any(w) else 0.0,
     }
     return EventsSummary(
         source=events.source,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import warnings
 from pathlib import Path
 
 import awkward as ak
@@ -200,3 +201,53 @@ def test_cli_generate_hepmc3_and_info(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["generate", "ee-mumu", "-n", "20", "--no-shower", "-o", str(hard)]) == 0
     final = hepsym.read(hard).particles
     assert ak.all(ak.sum(final.status == 1, axis=1) == 2)  # mu+ mu- only
+
+
+def test_weight_spread_in_info(tmp_path: Path) -> None:
+    from hepsym.summary import summarize
+
+    summary = summarize(hepsym.read(_write(tmp_path / "w.hepmc3", _text())))
+    # weights 1, 2, 3: Kish's effective number (sum w)^2 / sum w^2 = 36 / 14
+    assert summary.weights["n_effective"] == pytest.approx(36 / 14)
+    assert "effective events 2.57143" in str(summary)
+
+
+def test_fuzz(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Seeded damage (cuts, flipped bytes, junk lines): a result or one InputFileError line."""
+    rng = np.random.default_rng(13)
+    text = _text(6).encode()
+    for i in range(60):
+        data = bytearray(text)
+        kind = i % 3
+        if kind == 0:
+            data = data[: rng.integers(1, len(data))]
+        elif kind == 1:
+            for j in rng.integers(0, len(data), 3):
+                data[j] = int(rng.integers(0, 256))
+        else:
+            j = text.index(b"\n", int(rng.integers(0, len(text) - 1))) + 1
+            data[j:j] = bytes(rng.integers(32, 127, 12).astype(np.uint8)) + b"\n"
+        path = tmp_path / f"f{i}.hepmc3{'.gz' if i % 2 else ''}"
+        _write(path, bytes(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HepsymWarning)
+            problem = ""
+            try:
+                hepsym.read(path)
+            except InputFileError as err:
+                problem = str(err)
+            assert "\n" not in problem
+    out, err = capfd.readouterr()
+    assert out == err == ""
+
+
+def test_gen_mass_unset_is_the_momentum_mass(tmp_path: Path) -> None:
+    # an event whose particles have no generated mass set
+    event = pyhepmc.GenEvent()
+    event.add_particle(pyhepmc.GenParticle(pyhepmc.FourVector(0, 0, 3, 5), 22, 1))
+    event.add_particle(pyhepmc.GenParticle(pyhepmc.FourVector(0, 0, -3, 5), 22, 1))
+    path = tmp_path / "nomass.hepmc3"
+    with pyhepmc.open(path, "w") as f:
+        f.write(event)
+    parts = hepsym.read(path).particles
+    np.testing.assert_allclose(ak.to_numpy(ak.flatten(parts.gen_mass)), 4.0)
