@@ -69,7 +69,7 @@ def add_generate(sub: argparse._SubParsersAction) -> None:
         "Generate the paper's collider samples with Pythia 8 and write them as LHE (hard "
         "process only by default) or HepMC3 (--format hepmc3 or a .hepmc3 name: showered "
         "and hadronised by default, --no-shower for the hard process). "
-        "Needs: pip install 'hepsym[generate]'.",
+        "Needs: pip install 'hepsym[generate]' (and 'hepsym[hepmc]' for HepMC3).",
         "hepsym generate ee-mumu --events 10000 --sqrt-s 80 -o ee.lhe.gz",
         "hepsym generate pp-zmumu --events 1000 --format hepmc3 -o pp.hepmc3.gz",
     )
