@@ -71,6 +71,7 @@ def analyze(
     fm.check_finite()
     c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
     strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
+    discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
     l_result = learn_features(fm, spec.learn, extra=_physics_combinations(fm))
     spec = dataclasses.replace(spec, learn=dataclasses.replace(spec.learn, vae=l_result.config))
     verdict = compare(
@@ -82,10 +83,67 @@ def analyze(
         warnings=(
             *_repeated_warning(fm, spec),
             *(strata.warnings(c_result.predicted_dim) if strata else ()),
+            *_discovery_warnings(discovery, c_result.predicted_dim),
         ),
         **_approximate(c_result),
     )
-    return AnalysisResult(fm, c_result, l_result, verdict, (*notes, *l_result.notes), spec, strata)
+    return AnalysisResult(
+        fm,
+        c_result,
+        l_result,
+        verdict,
+        (*notes, *l_result.notes),
+        spec,
+        strata,
+        discovery,
+        symmetry,
+    )
+
+
+def _beyond(
+    fm: FeatureMatrix, c_result: ConstraintResult, spec: StudySpec, notes: tuple[str, ...]
+) -> tuple[Any, Any, tuple[str, ...]]:
+    """The relations found from the data alone, and the symmetries, as the spec asks.
+
+    A stage that cannot run on these features (e.g. symmetries of ptetaphim) is left out
+    with a note; the study goes on.
+    """
+    from hepsym.errors import HepsymError
+
+    discovery = symmetry = None
+    if spec.discover:
+        from hepsym.discovery import discover
+
+        try:
+            discovery = discover(fm, seed=spec.seed, geometric=False)
+        except HepsymError as err:
+            notes = (*notes, f"relations from the data alone not searched: {err}")
+    if spec.symmetries:
+        from hepsym.symmetry import symmetries
+
+        try:
+            symmetry = symmetries(fm, constraints=c_result, seed=spec.seed)
+        except HepsymError as err:
+            notes = (*notes, f"symmetries not searched: {err}")
+    return discovery, symmetry, notes
+
+
+def _discovery_warnings(discovery: Any, predicted: int) -> tuple[str, ...]:
+    """What the data obey that the named constraints do not say, and a differing count."""
+    if discovery is None:
+        return ()
+    out = []
+    new = [d.formula for d in discovery.discovered if d.acts and d.matches == "new"]
+    if new:
+        out.append(
+            "The data obey relations the candidate list does not name: " + "; ".join(new) + "."
+        )
+    if discovery.discovered_dim != predicted:
+        out.append(
+            f"The relations found from the data alone leave {discovery.discovered_dim} "
+            f"dimensions, the named constraints {predicted} (see the discovered relations)."
+        )
+    return tuple(out)
 
 
 def _repeated_warning(fm: FeatureMatrix, spec: StudySpec) -> tuple[str, ...]:

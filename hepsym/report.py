@@ -90,6 +90,13 @@ def write_figures(result: AnalysisResult, folder: Path) -> dict[str, str]:
         _save(ax.figure, folder, "latent_plane")
         figures["Most relevant latent <z_1> over the feature plane"] = "latent_plane.png"
 
+    if result.symmetry is not None:
+        from hepsym.symmetry.plot import plot_symmetries
+
+        ax = plot_symmetries(result.symmetry)
+        _save(ax.figure, folder, "symmetries")
+        figures["Symmetry tests: each map's statistic, symmetric ones marked"] = "symmetries.png"
+
     X = result.features.X
     for row, constraint in zip(result.constraints.rows, result.constraints.candidates, strict=True):
         if not (row.counted or row.kind == "resonance"):

@@ -18,8 +18,10 @@ from hepsym.spec import StudySpec
 
 if TYPE_CHECKING:
     from hepsym.constraints import ConstraintResult
+    from hepsym.discovery.result import Discovery
     from hepsym.learning import LearnResult
     from hepsym.strata import Strata
+    from hepsym.symmetry.result import SymmetryResult
     from hepsym.verdict import Verdict
 
 __all__ = ("AnalysisResult",)
@@ -38,6 +40,9 @@ class AnalysisResult:
         spec: the study as it ran, with hepsym's choices filled in.
         strata: the parts of the events of different final state or law, each studied on
             its own (``None``: one part).
+        discovery: the relations found from the data alone (``None``: not searched).
+        symmetry: the symmetries of the surface and of the distribution (``None``: not
+            searched).
     """
 
     features: FeatureMatrix
@@ -47,6 +52,8 @@ class AnalysisResult:
     notes: tuple[str, ...] = ()
     spec: StudySpec | None = None
     strata: Strata | None = None
+    discovery: Discovery | None = None
+    symmetry: SymmetryResult | None = None
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -87,6 +94,7 @@ class AnalysisResult:
                 "ruled_out": list(self.verdict.ruled_out),
                 "rank": c.rank,
                 "strata": self.strata.to_list() if self.strata else [],
+                **self._beyond_dict(),
                 "constraints": c_dict["constraints"],
                 "constraint_summary": {k: v for k, v in c_dict.items() if k != "constraints"},
                 "learn": lr.to_dict(),
@@ -94,6 +102,19 @@ class AnalysisResult:
                 "settings": self.settings,
             }
         )
+
+    def _beyond_dict(self) -> dict[str, Any]:
+        """The discovery's and the symmetries' keys, and their whole results."""
+        out: dict[str, Any] = {}
+        if self.discovery is not None:
+            d = self.discovery.to_dict()
+            out |= {k: d[k] for k in ("discovered_dim", "discovered", "hilbert")}
+            out["discovery"] = d
+        if self.symmetry is not None:
+            s = self.symmetry.to_dict()
+            out |= {k: s[k] for k in ("support_symmetries", "density_symmetries", "discrete")}
+            out["symmetries"] = s
+        return out
 
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The result as strict JSON text; also written (atomically) to ``path`` if given."""
@@ -121,6 +142,13 @@ class AnalysisResult:
             ),
             f"geometric (TwoNN)    {lr.geometric_dim:.2f} +- {lr.geometric_dim_err:.2f}",
         ]
+        if self.discovery is not None:
+            d = self.discovery
+            dims.insert(
+                1,
+                f"discovered dimension {d.discovered_dim}  ({len(d.discovered)} relations found "
+                "from the data alone; below)",
+            )
         warnings = [f"warning: {w}" for w in self.verdict.warnings]
         rel = "  ".join(f"{m:.3g}" for m in lr.relevance_mean)
         corr = lr.correlations.table(ranks=max(lr.learned_dim, 1) + 1)
@@ -133,6 +161,8 @@ class AnalysisResult:
                 "",
                 *dims,
                 *([self.strata.table()] if self.strata else []),
+                *(["", str(self.discovery)] if self.discovery else []),
+                *(["", str(self.symmetry)] if self.symmetry else []),
                 "",
                 "verdict: " + self.verdict.text,
                 *(["", *warnings] if warnings else []),

@@ -369,6 +369,8 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     **{f.name: ("learn", f.name) for f in dataclasses.fields(LearnSpec)},
     **{name: ("vae", name) for name in ("epochs", "latent", "hidden")},
     "out": ("study", "out"),
+    "discover": ("study", "discover"),
+    "symmetries": ("study", "symmetries"),
 }
 
 
@@ -381,12 +383,18 @@ class StudySpec:
         constraints: which constraints to test and how.
         learn: the VAE ensemble.
         out: folder for the report (``None``: none written).
+        discover: also find the polynomial relations from the data alone
+            (:func:`hepsym.discover`).
+        symmetries: also find the symmetries of the surface and of the distribution
+            (:func:`hepsym.symmetries`).
     """
 
     input: InputSpec = field(default_factory=InputSpec)
     constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
     learn: LearnSpec = field(default_factory=LearnSpec)
     out: str | None = None
+    discover: bool = True
+    symmetries: bool = True
 
     def __post_init__(self) -> None:
         if self.out is not None and not str(self.out).strip():
@@ -438,4 +446,6 @@ class StudySpec:
             "constraints": self.constraints.to_dict(),
             "learn": self.learn.to_dict(),
             "out": self.out,
+            "discover": self.discover,
+            "symmetries": self.symmetries,
         }

@@ -200,3 +200,15 @@ def test_excluding_a_holding_constraint_is_caught_by_twonn(capsys):
     assert any("contradicts the predicted dimension 3" in w for w in d["warnings"])
     assert "learned_manifold_dim" in d
     assert "learned_manifold_agreement" in d
+
+
+def test_analyze_carries_the_discovered_relations_and_the_symmetries(ee_result):
+    d = ee_result.to_dict()
+    assert d["discovered_dim"] == 2  # the same surface found from the data alone
+    assert d["hilbert"][:3] == [1, 3, 5]
+    assert {r["matches"] for r in d["discovered"]} >= {"sum_px", "sum_py", "sum_pz"}
+    assert [s["name"] for s in d["support_symmetries"]] == ["J_x", "J_y", "J_z"]  # so(3)
+    by_name = {s["name"]: s["symmetric"] for s in d["density_symmetries"]}
+    assert by_name["J_z"]
+    assert not by_name["J_x"]
+    assert "discovered dimension 2" in ee_result.summary()

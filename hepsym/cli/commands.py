@@ -222,6 +222,18 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         help="write result.json, report.md and figures (PNG, PDF) into this new folder",
     )
     add_force(p)
+    p.add_argument(
+        "--discover",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also find the polynomial relations from the data alone (default: on)",
+    )
+    p.add_argument(
+        "--symmetries",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also find the symmetries of the surface and the distribution (default: on)",
+    )
     p.set_defaults(func=cmd_analyze)
 
 

@@ -226,6 +226,8 @@ def study_spec(args: argparse.Namespace) -> Any:
         threads=get("threads", None),
         progress=get("progress", None),
         out=get("out", None),
+        discover=get("discover", None),
+        symmetries=get("symmetries", None),
     )
 
 

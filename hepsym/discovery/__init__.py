@@ -25,7 +25,7 @@ from hepsym.discovery.ideal import IdealResult, Rules, vanishing_ideal
 from hepsym.discovery.reconcile import APPROX_RTOL, EXACT_RTOL, in_span, match
 from hepsym.discovery.result import Discovered, Discovery, Reconciled
 from hepsym.discovery.variables import Variables, variables
-from hepsym.errors import ConstraintError, HepsymError, OptionError
+from hepsym.errors import ConstraintError, FeatureError, HepsymError, OptionError
 from hepsym.features import FeatureMatrix, constant_columns
 from hepsym.spec import ConstraintSpec
 
@@ -195,7 +195,15 @@ def discover(
     std = np.where(const | (std == 0), 1.0, std)
     Z = (V.values - mean) / std
     Z[:, const] = 0.0
-    ideal = vanishing_ideal(Z, V.groups, int(max_degree), rules, chunk=chunk, seed=seed)
+    try:
+        ideal = vanishing_ideal(Z, V.groups, int(max_degree), rules, chunk=chunk, seed=seed)
+    except np.linalg.LinAlgError as err:
+        # a known limit: nearly dependent monomials on few, coarse events (reco NanoAOD)
+        msg = (
+            f"{fm.source or '<features>'}: the monomial evaluations are numerically singular "
+            f"({err}); try a lower --max-degree or more events"
+        )
+        raise FeatureError(msg) from err
 
     rng = np.random.default_rng(seed)
     check = np.sort(rng.choice(fm.n_events, size=min(fm.n_events, N_CHECK), replace=False))
