@@ -214,9 +214,14 @@ def _momentum_problems(particles: ak.Array, weights: np.ndarray | None) -> tuple
     names += tuple(extra for extra in ("gen_mass",) if extra in fields)
     with np.errstate(all="ignore"):
         stored = [_flat(getattr(particles, name)) for name in names]
-        px, py, pz, energy = (
-            (_flat(getattr(particles, c)) for c in ("px", "py", "pz", "E")) if polar else stored[:4]
-        )
+        if polar:
+            # Cartesian components from the flat polar columns in numpy, not through
+            # vector's awkward behaviours (which cost ~1 s per 10^6 NanoAOD muons)
+            pt, eta, phi, mass = stored[:4]
+            px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+            energy = np.sqrt(pt * pt + pz * pz + mass * mass)
+        else:
+            px, py, pz, energy = stored[:4]
         p = np.sqrt(px * px + py * py + pz * pz)
         exempt = (
             _flat(particles.status) == _SPACELIKE_STATUS
