@@ -315,6 +315,7 @@ def learn(
     spec: LearnSpec | None = None,
     *,
     extra: Mapping[str, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
     **options: Any,
 ) -> LearnResult:
     """Train a VAE ensemble on ``X`` and say how many latent directions it needs.
@@ -324,6 +325,8 @@ def learn(
         names: Feature names (default ``x1 ... xn``).
         spec: The ensemble's settings (:class:`~hepsym.spec.LearnSpec`); default: hepsym's.
         extra: Extra columns to correlate with <z>, e.g. ``{"px(mu-)-px(mu+)": a}``.
+        weights: per-event weights; when they differ (and ``spec.weighted``), the VAEs
+            train on events drawn with probability proportional to |weight|.
         options: fields of the :class:`~hepsym.spec.LearnSpec` to set: ``ensemble``,
             ``vae`` (a :class:`~hepsym.spec.VAEConfig`), ``seed``, ``device``, ``threads``,
             ``progress``, ``geometric``.
@@ -341,7 +344,23 @@ def learn(
     n = len(X)
     train = X
     notes: tuple[str, ...] = ()
-    if spec.train_events is not None and n > spec.train_events:
+    w = None if weights is None else np.abs(np.asarray(weights, dtype=np.float64))
+    if spec.weighted and w is not None and len(w) == n and np.ptp(w) > 0 and w.sum() > 0:
+        size = n if spec.train_events is None else min(n, spec.train_events)
+        rng = np.random.default_rng(spec.seed)
+        train = X[rng.choice(n, size, replace=True, p=w / w.sum())]
+        negative = int(np.sum(np.asarray(weights) < 0))
+        notes = (
+            f"VAEs trained on {size} events drawn with probability |weight| (with "
+            f"replacement) from {n}"
+            + (
+                f"; {negative} negative weights enter by their size, not their sign"
+                if negative
+                else ""
+            )
+            + "; weighted=False trains on the events as they are",
+        )
+    elif spec.train_events is not None and n > spec.train_events:
         pick = np.random.default_rng(spec.seed).choice(n, spec.train_events, replace=False)
         train = X[np.sort(pick)]
         notes = (
@@ -391,7 +410,11 @@ def learn_features(
     inputs = learning_inputs(fm, spec.vae)
     try:
         result = learn(
-            inputs.X, inputs.names, dataclasses.replace(spec, vae=inputs.vae), extra=extra
+            inputs.X,
+            inputs.names,
+            dataclasses.replace(spec, vae=inputs.vae),
+            extra=extra,
+            weights=fm.weights,
         )
     except HepsymError as err:
         if fm.source and fm.source not in str(err):

@@ -327,6 +327,8 @@ class LearnSpec:
         geometric: also compute the model-free TwoNN estimate.
         train_events: train on a uniform sample of at most this many events (``None``: all),
             so that the cost does not grow with the file; relevances are measured on all.
+        weighted: with weights that differ between events, train on events drawn with
+            probability |weight| (the sign of negative weights is not carried).
     """
 
     ensemble: int = 15
@@ -337,6 +339,7 @@ class LearnSpec:
     progress: bool | None = None
     geometric: bool = True
     train_events: int | None = 20_000
+    weighted: bool = True
 
     def __post_init__(self) -> None:
         if self.ensemble < 1:

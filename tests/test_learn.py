@@ -289,3 +289,15 @@ def test_training_sample_and_streamed_relevance(monkeypatch):
     monkeypatch.setattr(hepsym.learning, "EVAL_SAMPLE", 500)
     again = evaluate(res.model, X, geometric=False)
     np.testing.assert_allclose(again.relevance, np.sort(exact[0], axis=1)[:, ::-1], rtol=1e-9)
+
+
+def test_weighted_events_are_drawn_by_their_weight():
+    # half the square weighted 0: the VAEs only ever see x1 > 0
+    X = _square(2000)
+    w = np.where(X[:, 0] > 0, 1.0, 0.0)
+    res = learn(X, ensemble=1, vae=SMALL, weights=w, geometric=False)
+    assert any("probability |weight|" in n for n in res.notes)
+    mu = res.model.mean  # the standardisation fitted on what it trained on
+    assert mu[0] > 4.0  # the mean of x1 over x1 > 0 is ~5
+    same = learn(X, ensemble=1, vae=SMALL, weights=np.ones(2000), geometric=False)
+    assert not same.notes  # equal weights: the events as they are
