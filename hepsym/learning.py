@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from hepsym.correlations import Correlations, correlations
-from hepsym.errors import FeatureError, HepsymError, OptionError
+from hepsym.errors import FeatureError, HepsymError
 from hepsym.features import FeatureMatrix, constant_columns
 from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.relevance import (
@@ -34,7 +34,7 @@ from hepsym.relevance import (
     relevance_and_kl,
     streamed_relevance,
 )
-from hepsym.spec import LearnSpec, VAEConfig
+from hepsym.spec import LearnSpec, VAEConfig, with_fields
 from hepsym.vae import Ensemble, check_memory, member_seeds, train_ensemble
 from hepsym.vae_inputs import MIN_BATCH, LearnInputs, learning_inputs
 
@@ -384,15 +384,8 @@ def learn(
 
 
 def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
-    spec = spec or LearnSpec()
-    if not options:
-        return spec
-    known = {f.name for f in dataclasses.fields(LearnSpec)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        msg = f"unknown learning option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        raise OptionError(msg)
-    return dataclasses.replace(spec, **options)
+    result: LearnSpec = with_fields(spec, LearnSpec, options, "learning")
+    return result
 
 
 def learn_features(

@@ -37,6 +37,7 @@ __all__ = (
     "StudySpec",
     "Thresholds",
     "VAEConfig",
+    "with_fields",
 )
 
 #: the feature sets :func:`~hepsym.features.build_features` knows
@@ -49,6 +50,23 @@ COLLIDERS = ("ee", "pp")
 
 def _problem(msg: str) -> OptionError:
     return OptionError(msg)
+
+
+def with_fields(spec: Any, kind: type, options: Mapping[str, Any], what: str) -> Any:
+    """``spec`` (or a default ``kind()``) with the fields named in ``options`` replaced.
+
+    Raises:
+        OptionError: an option that is no field of ``kind``, naming the known ones.
+    """
+    spec = spec if spec is not None else kind()
+    if not options:
+        return spec
+    known = {f.name for f in dataclasses.fields(kind)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        msg = f"unknown {what} option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        raise _problem(msg)
+    return dataclasses.replace(spec, **options)
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from hepsym.constraints.verify import (
     shuffle_groups,
     verify,
 )
-from hepsym.errors import ConstraintError, OptionError
+from hepsym.errors import ConstraintError
 from hepsym.features import FeatureMatrix
-from hepsym.spec import ConstraintSpec, Thresholds
+from hepsym.spec import ConstraintSpec, Thresholds, with_fields
 
 __all__ = ("MIN_EVENTS", "ConstraintResult", "analyze_constraints")
 
@@ -323,12 +323,5 @@ def _weights_note(fm: FeatureMatrix) -> str:
 
 
 def _spec_with(spec: ConstraintSpec | None, options: dict[str, Any]) -> ConstraintSpec:
-    spec = spec or ConstraintSpec()
-    if not options:
-        return spec
-    known = {f.name for f in dataclasses.fields(ConstraintSpec)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        msg = f"unknown constraint option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        raise OptionError(msg)
-    return dataclasses.replace(spec, **options)
+    result: ConstraintSpec = with_fields(spec, ConstraintSpec, options, "constraint")
+    return result
