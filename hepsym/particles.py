@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -120,10 +121,7 @@ def pdg_masses(pids: np.ndarray) -> np.ndarray:
     Looks each distinct id up once, so it costs the number of species, not the number
     of particles.
     """
-    pids = np.asarray(pids)
-    unique, inverse = np.unique(pids, return_inverse=True)
-    masses = np.array([pdg_mass(pid) for pid in unique], dtype=np.float64)
-    return masses[inverse].reshape(pids.shape)
+    return _per_species(pids, pdg_mass)
 
 
 def pdg_width(pid: int) -> float:
@@ -138,13 +136,20 @@ def pdg_charge(pids: np.ndarray) -> np.ndarray:
     Looks each distinct id up once, so it costs the number of species, not the number
     of particles.
     """
+    return _per_species(pids, _charge)
+
+
+def _charge(pid: int) -> float:
+    record = _find(pid)
+    return math.nan if record is None else record.charge
+
+
+def _per_species(pids: np.ndarray, lookup: Callable[[int], float]) -> np.ndarray:
+    """``lookup`` of every id of ``pids``, called once per distinct id."""
     pids = np.asarray(pids)
     unique, inverse = np.unique(pids, return_inverse=True)
-    charges = np.empty(len(unique), dtype=np.float64)
-    for i, pid in enumerate(unique):
-        record = _find(pid)
-        charges[i] = math.nan if record is None else record.charge
-    return charges[inverse].reshape(pids.shape)
+    values = np.array([lookup(pid) for pid in unique], dtype=np.float64)
+    return values[inverse].reshape(pids.shape)
 
 
 def particle_name(pid: int) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from hepsym._output import OutputFolder, dumps
 from hepsym.cli.options import (
@@ -23,6 +24,13 @@ from hepsym.cli.options import (
 from hepsym.errors import HepsymError
 
 __all__ = ("COMMANDS",)
+
+
+def _show(args: argparse.Namespace, notes: Sequence[str], result: Any) -> int:
+    """The notes (after the work, so that an error stays one line), then the result."""
+    print_notes(notes)
+    print(dumps(result.to_dict()) if args.json else result)
+    return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -82,9 +90,7 @@ def cmd_constraints(args: argparse.Namespace) -> int:
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
     result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
-    print_notes(notes)  # after the work: an error stays one line
-    print(dumps(result.to_dict()) if args.json else result)
-    return 0
+    return _show(args, notes, result)
 
 
 def add_constraints(sub: argparse._SubParsersAction) -> None:
@@ -111,9 +117,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
     result = discover(fm, max_degree=args.max_degree, tolerance=args.tolerance, seed=spec.seed)
-    print_notes(notes)  # after the work: an error stays one line
-    print(dumps(result.to_dict()) if args.json else result)
-    return 0
+    return _show(args, notes, result)
 
 
 def add_discover(sub: argparse._SubParsersAction) -> None:
@@ -150,9 +154,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
     result = learn_features(fm, spec.learn)
-    print_notes((*notes, *result.notes))  # after the work: an error stays one line
-    print(dumps(result.to_dict()) if args.json else result)
-    return 0
+    return _show(args, (*notes, *result.notes), result)
 
 
 def add_learn(sub: argparse._SubParsersAction) -> None:
@@ -249,9 +251,7 @@ def cmd_symmetries(args: argparse.Namespace) -> int:
     fm, notes = features_for(args, spec)
     constraints = analyze_constraints(fm, spec.constraints, seed=spec.seed)
     result = symmetries(fm, settings, constraints=constraints)
-    print_notes(notes)  # after the work: an error stays one line
-    print(dumps(result.to_dict()) if args.json else result)
-    return 0
+    return _show(args, notes, result)
 
 
 def add_symmetries(sub: argparse._SubParsersAction) -> None:
