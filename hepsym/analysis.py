@@ -115,7 +115,7 @@ def _beyond(
         from hepsym.discovery import discover
 
         try:
-            discovery = discover(fm, seed=spec.seed, geometric=False)
+            discovery = discover(fm, seed=spec.seed, geometric=False, constraints=c_result)
         except HepsymError as err:
             notes = (*notes, f"relations from the data alone not searched: {err}")
     if spec.symmetries:

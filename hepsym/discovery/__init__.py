@@ -150,6 +150,7 @@ def discover(
     seed: int = 0,
     chunk: int = 65_536,
     geometric: bool = True,
+    constraints: Any = None,
 ) -> Discovery:
     """The polynomial relations the events obey, named, counted and reconciled.
 
@@ -162,6 +163,9 @@ def discover(
         seed: of the event shuffle and the samples.
         chunk: events per step of the chunked QR (memory is chunk x monomials).
         geometric: also estimate the dimension with TwoNN (model-free cross-check).
+        constraints: the features' named constraint table
+            (:func:`~hepsym.constraints.analyze_constraints`), if already computed; the
+            relations are matched against it instead of a table computed again.
 
     Returns:
         The :class:`~hepsym.discovery.result.Discovery`.
@@ -235,7 +239,7 @@ def discover(
     notes = [V.note] if V.note else []
     resonance_forms: dict[int, str] = {}
     named_rows, matches, reconciled = _reconcile(
-        fm, resonance_forms, found, ideal, J, use, Xs, col_scale, seed, notes
+        fm, resonance_forms, found, ideal, J, use, Xs, col_scale, constraints, seed, notes
     )
     items = []
     same = _restated(J, use, col_scale) if any(V.lifted) else set()
@@ -320,17 +324,23 @@ def _reconcile(
     use: Sequence[int],
     Xs: np.ndarray,
     col_scale: np.ndarray,
+    named: Any,
     seed: int,
     notes: list[str],
 ) -> tuple[int, dict[int, str], list[Reconciled]]:
-    """Match every acting discovered relation to a named one; test the named that hold."""
+    """Match every acting discovered relation to a named one; test the named that hold.
+
+    ``named`` is the constraint table of ``fm`` when the caller has it (``analyze`` does);
+    otherwise it is computed here.
+    """
     from hepsym.constraints import analyze_constraints
 
-    try:
-        named = analyze_constraints(fm, seed=seed)
-    except HepsymError as err:
-        notes.append(f"named constraints not checked: {err}")
-        return 0, {}, []
+    if named is None:
+        try:
+            named = analyze_constraints(fm, seed=seed)
+        except HepsymError as err:
+            notes.append(f"named constraints not checked: {err}")
+            return 0, {}, []
     keep = [
         k
         for k, row in enumerate(named.rows)
