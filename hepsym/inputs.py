@@ -76,15 +76,7 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
     if spec.path is None:
         msg = "no event file given"
         raise OptionError(msg)
-    events = read(
-        spec.path,
-        max_events=spec.max_events,
-        tree=spec.tree,
-        collections=spec.collections,
-        branches=dict(spec.branches) if spec.branches is not None else None,
-        strict=spec.strict,
-        drop_bad_events=spec.drop_bad_events,
-    )
+    events = read(spec.path, spec.reading())
     notes = []
     n_bad = int(events.metadata.get("n_bad_events", 0))
     if n_bad:

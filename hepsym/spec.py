@@ -27,6 +27,7 @@ from typing import Any
 
 from hepsym.errors import LearnError, OptionError
 from hepsym.events import Beams
+from hepsym.io.options import HEPMC_STATUSES, ReadOptions
 
 __all__ = (
     "ACTIVATIONS",
@@ -93,6 +94,9 @@ class InputSpec:
         strict: an LHE file without its closing tag is an error, not a warning.
         drop_bad_events: drop events with invalid momenta (NaN, negative energy,
             space-like) and count them, instead of refusing the file.
+        species: ROOT and Parquet: the species of collections without a PDG id branch,
+            ``{"particle": "mu"}``.
+        statuses: HepMC: the particle statuses read (default final state and beams).
     """
 
     path: str | None = None
@@ -111,6 +115,8 @@ class InputSpec:
     keep_duplicates: bool = False
     strict: bool = False
     drop_bad_events: bool = False
+    species: Mapping[str, str | int] | None = None
+    statuses: tuple[int, ...] | None = HEPMC_STATUSES
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -129,9 +135,21 @@ class InputSpec:
         if self.beams is not None and (self.sqrt_s is not None or self.collider is not None):
             msg = "give either beams or sqrt_s/collider, not both"
             raise _problem(msg)
-        if self.max_events is not None and self.max_events < 1:
-            msg = f"max_events must be at least 1, got {self.max_events}"
-            raise _problem(msg)
+        reading = self.reading()  # checks max_events, statuses
+        object.__setattr__(self, "statuses", reading.statuses)
+
+    def reading(self) -> ReadOptions:
+        """What :func:`hepsym.read` is asked to read (the beams are set after reading)."""
+        return ReadOptions(
+            max_events=self.max_events,
+            strict=self.strict,
+            drop_bad_events=self.drop_bad_events,
+            tree=self.tree,
+            collections=self.collections,
+            branches=self.branches,
+            species=self.species,
+            statuses=self.statuses,
+        )
 
     def beams_for(self, file_beams: Beams | None) -> Beams | None:
         """The initial state the user asked for, or ``None`` to keep the file's.
@@ -160,6 +178,8 @@ class InputSpec:
         d["beams"] = None if self.beams is None else self.beams.describe()
         d["collections"] = None if self.collections is None else list(self.collections)
         d["branches"] = None if self.branches is None else dict(self.branches)
+        d["species"] = None if self.species is None else dict(self.species)
+        d["statuses"] = None if self.statuses is None else list(self.statuses)
         return d
 
 

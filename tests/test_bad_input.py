@@ -390,13 +390,26 @@ def test_fifo_does_not_block(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("tree", "events"), ("collections", ["Muon"]), ("branches", {"Muon": {}})]
+    ("option", "value", "applies"),
+    [
+        ("tree", "events", "ROOT"),
+        ("collections", ["Muon"], "ROOT and Parquet"),
+        ("branches", {"Muon": {}}, "ROOT"),
+        ("species", {"particle": "mu"}, "ROOT and Parquet"),
+        ("statuses", (1,), "HepMC3"),
+    ],
 )
-def test_root_options_for_lhe(tmp_path, option, value):
+def test_root_options_for_lhe(tmp_path, option, value, applies):
     path = write(tmp_path, ee_text(5))
     with pytest.raises(OptionError) as info:
         hepsym.read(path, **{option: value})
-    assert str(info.value) == f"{option}= applies to ROOT files; {path} is LHE"
+    assert str(info.value) == f"{option}= applies to {applies} files; {path} is LHE"
+
+
+def test_unknown_read_option(tmp_path):
+    path = write(tmp_path, ee_text(5))
+    with pytest.raises(OptionError, match="unknown reading option treee; known: beams"):
+        hepsym.read(path, treee="Events")
 
 
 # --- 7. no exception from the libraries underneath ----------------------------------------

@@ -190,6 +190,13 @@ def test_cli_constraints_on_flat_ntuple_with_species(flat_ntuple, capsys):
     code = main(["constraints", str(flat_ntuple), "--select", "particle as mu: mu+ mu-", "--json"])
     assert code == 0
     assert "mu_plus" in " ".join(json.loads(capsys.readouterr().out)["features"])
+    code = main(["constraints", str(flat_ntuple), "--species", "particle=mu", "--json"])
+    assert code == 0
+    assert "mu_plus" in " ".join(json.loads(capsys.readouterr().out)["features"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["info", str(flat_ntuple), "--species", "particle"])
+    assert exit_info.value.code == 2
+    assert "expected COLLECTION=SPECIES" in capsys.readouterr().err
 
 
 def test_cli_info_json_has_levels(capsys):

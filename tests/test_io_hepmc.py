@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import warnings
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 import hepsym
+from hepsym.cli import main
 from hepsym.errors import HepsymWarning, InputFileError, OptionError
 from hepsym.io import detect_format
 from hepsym.io.hepmc import read_hepmc
@@ -90,6 +92,23 @@ def test_whole_record_gzip_mev_and_max_events(tmp_path: Path) -> None:
     assert len(hepsym.read(path, max_events=1)) == 1
     with pytest.raises(OptionError, match=r"tree= applies to ROOT files; .* is HepMC3"):
         hepsym.read(path, tree="Events")
+
+
+def test_statuses_through_read_and_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "ee.hepmc3", _text(2))
+    whole = hepsym.read(path, statuses="all")
+    assert ak.to_list(ak.num(whole.particles)) == [5, 5]
+    finals = hepsym.read(path, statuses=[1])
+    assert ak.all(finals.particles.status == 1)
+    assert ak.to_list(ak.num(finals.particles)) == [2, 2]
+    assert main(["info", str(path), "--statuses", "all", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["content"]["status 22"] == {"23": 2}
+    assert main(["info", str(path), "--statuses", "one"]) == 2
+    assert "--statuses takes integers or 'all', got one" in capsys.readouterr().err
+    with pytest.raises(OptionError, match="statuses must be integers"):
+        hepsym.read(path, statuses=["x"])
 
 
 def test_hepmc2(tmp_path: Path) -> None:

@@ -37,14 +37,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from hepsym.io import read
     from hepsym.summary import summarize
 
-    events = read(
-        args.file,
-        max_events=args.max_events,
-        tree=args.tree,
-        collections=args.collections,
-        strict=args.strict,
-        drop_bad_events=args.drop_bad_events,
-    )
+    events = read(args.file, study_spec(args).input.reading())
     summary = summarize(events)
     print(dumps(summary.to_dict()) if args.json else summary)
     return 0

@@ -95,15 +95,54 @@ def add_bad_event_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_root_options(p: argparse.ArgumentParser) -> None:
-    """Which tree and collections of a ROOT file to read."""
+    """Which tree and collections of a ROOT file to read; which HepMC statuses."""
     p.add_argument("--tree", default=None, help="ROOT: TTree or RNTuple name")
     p.add_argument(
         "--collections",
         nargs="+",
         default=None,
         metavar="NAME",
-        help="ROOT: read only these collections, e.g. Muon Electron (default: all recognised)",
+        help="ROOT, Parquet: read only these collections, e.g. Muon Electron "
+        "(default: all recognised)",
     )
+    p.add_argument(
+        "--species",
+        nargs="+",
+        default=None,
+        type=_species_item,
+        metavar="COLLECTION=SPECIES",
+        help="ROOT, Parquet: the species of a collection without a PDG id branch, "
+        "e.g. particle=mu (mu, e, tau, gamma or a PDG id)",
+    )
+    p.add_argument(
+        "--statuses",
+        nargs="+",
+        default=None,
+        metavar="STATUS",
+        help="HepMC: the particle statuses read (default 1 4: final state and beams; "
+        "'all' for the whole record)",
+    )
+
+
+def _species_item(text: str) -> tuple[str, str]:
+    name, sep, species = text.partition("=")
+    if not sep or not name or not species:
+        msg = f"expected COLLECTION=SPECIES, e.g. particle=mu, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return name, species
+
+
+def _statuses(values: Sequence[str] | None) -> Any:
+    """``--statuses`` as the spec's value: a tuple of ints, ``None`` for all, or unset."""
+    if values is None:
+        return None  # with_options leaves the default
+    if [v.lower() for v in values] == ["all"]:
+        return "all"
+    try:
+        return tuple(int(v) for v in values)
+    except ValueError:
+        msg = f"--statuses takes integers or 'all', got {' '.join(values)}"
+        raise HepsymError(msg) from None
 
 
 def add_learn_options(p: argparse.ArgumentParser) -> None:
@@ -213,6 +252,8 @@ def study_spec(args: argparse.Namespace) -> Any:
         drop_bad_events=get("drop_bad_events", None) or None,
         tree=get("tree", None),
         collections=get("collections", None),
+        species=None if get("species", None) is None else dict(args.species),
+        statuses=_statuses(get("statuses", None)),
         extra=tuple(get("constraint", ())),
         exclude=tuple(get("exclude", ())),
         resonances=None if resonance is None else ([] if resonance == ["none"] else resonance),

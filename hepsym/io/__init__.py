@@ -7,40 +7,23 @@ LHE file starts with the gzip magic, a ROOT file with ``root``.
 from __future__ import annotations
 
 import gzip
-import numbers
 import os
 import stat
 import zlib
 from pathlib import Path
 from typing import Any
 
-from hepsym.errors import InputFileError, OptionError
-from hepsym.events import Beams, Events
+from hepsym.errors import InputFileError
+from hepsym.events import Events
+from hepsym.io.options import ReadOptions, check_max_events, read_options
 
-__all__ = ("check_max_events", "check_path", "detect_format", "read")
+__all__ = ("ReadOptions", "check_max_events", "check_path", "detect_format", "read")
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ROOT_MAGIC = b"root"
-_FORMAT_NAMES = {"lhe": "LHE", "hepmc3": "HepMC3", "hepmc2": "HepMC2"}
 _NO_PIPES = (
     "reading from standard input or a pipe is not supported; write the events to a file first"
 )
-
-
-def check_max_events(max_events: Any) -> None:
-    """Refuse a ``max_events`` that is not ``None`` or an integer of at least 1.
-
-    Raises:
-        OptionError: ``max_events`` is below 1 or not an integer.
-    """
-    if max_events is None:
-        return
-    if isinstance(max_events, bool) or not isinstance(max_events, numbers.Integral):
-        msg = f"max_events must be an integer, got {max_events!r}"
-        raise OptionError(msg)
-    if max_events < 1:
-        msg = f"max_events must be at least 1, got {max_events}"
-        raise OptionError(msg)
 
 
 def check_path(path: str | os.PathLike[str]) -> Path:
@@ -120,21 +103,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     raise InputFileError(msg)
 
 
-def read(
-    path: str | os.PathLike[str],
-    *,
-    max_events: int | None = None,
-    beams: Beams | None = None,
-    tree: str | None = None,
-    collections: list[str] | tuple[str, ...] | None = None,
-    branches: dict[str, Any] | None = None,
-    step_size: str | int = "100 MB",
-    strict: bool = False,
-    drop_bad_events: bool = False,
-    species: dict[str, str | int] | None = None,
-) -> Events:
-    """Read an LHE (``.lhe``, ``.lhe.gz``), HepMC3/HepMC2 ASCII (``.hepmc``, ``.hepmc.gz``)
-    or ROOT (TTree, RNTuple) file.
+def read(path: str | os.PathLike[str], options: ReadOptions | None = None, **fields: Any) -> Events:
+    """Read an LHE (``.lhe``, ``.lhe.gz``), HepMC3/HepMC2 ASCII (``.hepmc``, ``.hepmc.gz``),
+    Parquet or ROOT (TTree, RNTuple) file.
 
     HepMC files keep the final state (status 1) and the beams (status 4); see
     :func:`hepsym.io.hepmc.read_hepmc`.
@@ -147,23 +118,11 @@ def read(
 
     Args:
         path: the event file (not ``-``: standard input and pipes cannot be read).
-        max_events: read at most this many events (at least 1).
-        beams: the initial state; overrides what the file says (LHE ``<init>``) and
-            supplies it for ROOT files, which usually carry none.
-        tree: ROOT only: name of the TTree or RNTuple (default: the only one there).
-        collections: ROOT only: collection prefixes to read, e.g. ``["Muon"]``
-            (default: every collection recognised from the branch names).
-        branches: ROOT only: explicit mapping for a collection whose branch names
-            follow no common convention, ``{"Muon": {"px": "mu_px", ...}}``.
-        step_size: ROOT only: chunk size for ``uproot.iterate``.
-        species: ROOT and Parquet: the species of a collection without a PDG id
-            branch, ``{"particle": "mu"}`` (see :func:`hepsym.io.root.read_root`).
-        strict: LHE and HepMC: an error, not a :class:`~hepsym.errors.HepsymWarning`,
-            when the file ends without its closing ``</LesHouchesEvents>`` tag (HepMC:
-            ``END_EVENT_LISTING`` line); it may be truncated at an event boundary.
-        drop_bad_events: remove the events with an invalid momentum or weight, with a
-            :class:`~hepsym.errors.HepsymWarning` giving their number, instead of
-            raising; ``metadata["n_bad_events"]`` counts them (0 when none).
+        options: a :class:`~hepsym.io.options.ReadOptions`.
+        fields: its fields to set, by name: ``max_events=``, ``beams=``, ``strict=``,
+            ``drop_bad_events=``; ROOT: ``tree=``, ``branches=``, ``step_size=``; ROOT
+            and Parquet: ``collections=``, ``species=``; HepMC: ``statuses=``. See
+            :class:`~hepsym.io.options.ReadOptions`.
 
     Returns:
         The events, with ``Momentum4D`` particles, weights and beams.
@@ -171,61 +130,44 @@ def read(
     Raises:
         InputFileError: missing, empty, truncated or unrecognised file, a pipe,
             malformed event, invalid momentum, or no particle collection found.
-        OptionError: ``max_events`` below 1, or a ROOT-only option (``tree=``,
-            ``collections=``, ``branches=``) for an LHE or HepMC file.
+        OptionError: ``max_events`` below 1, an unknown option, or an option of another
+            format (``tree=`` for an LHE file).
     """
-    check_max_events(max_events)
+    opts = read_options(options, **fields)
     fmt = detect_format(path)
-    if fmt != "root":
-        for name, value in (("tree", tree), ("collections", collections), ("branches", branches)):
-            if value is not None:
-                msg = f"{name}= applies to ROOT files; {Path(path)} is {_FORMAT_NAMES[fmt]}"
-                raise OptionError(msg)
+    opts.check_format(fmt, path)
     if fmt in ("hepmc3", "hepmc2"):
         from hepsym.io.hepmc import read_hepmc
 
         return read_hepmc(
             path,
-            max_events=max_events,
-            beams=beams,
-            strict=strict,
-            drop_bad_events=drop_bad_events,
+            max_events=opts.max_events,
+            beams=opts.beams,
+            strict=opts.strict,
+            drop_bad_events=opts.drop_bad_events,
+            statuses=opts.statuses,
         )
     if fmt == "lhe":
         from hepsym.io.lhe import read_lhe
 
         return read_lhe(
             path,
-            max_events=max_events,
-            beams=beams,
-            strict=strict,
-            drop_bad_events=drop_bad_events,
+            max_events=opts.max_events,
+            beams=opts.beams,
+            strict=opts.strict,
+            drop_bad_events=opts.drop_bad_events,
         )
     if fmt == "parquet":
         from hepsym.io.parquet import read_parquet
 
-        for name, value in (("tree", tree), ("branches", branches)):
-            if value is not None:
-                msg = f"{name}= applies to ROOT files; {Path(path)} is Parquet"
-                raise OptionError(msg)
         return read_parquet(
             path,
-            collections=collections,
-            max_events=max_events,
-            beams=beams,
-            drop_bad_events=drop_bad_events,
-            species=species,
+            collections=opts.collections,
+            max_events=opts.max_events,
+            beams=opts.beams,
+            drop_bad_events=opts.drop_bad_events,
+            species=opts.species,
         )
     from hepsym.io.root import read_root
 
-    return read_root(
-        path,
-        tree=tree,
-        collections=collections,
-        branches=branches,
-        max_events=max_events,
-        beams=beams,
-        step_size=step_size,
-        drop_bad_events=drop_bad_events,
-        species=species,
-    )
+    return read_root(path, opts)

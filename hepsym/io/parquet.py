@@ -17,8 +17,9 @@ import awkward as ak
 
 from hepsym.errors import InputFileError
 from hepsym.events import Beams, Events, check_momenta
+from hepsym.io._plan import ReadPlan
 from hepsym.io._root_naming import _form_kind
-from hepsym.io.root import _UPROOT_ERRORS, ReadPlan, _describe, _select_collections
+from hepsym.io.root import _UPROOT_ERRORS, _describe, _select_collections
 
 __all__ = ("PARQUET_MAGIC", "read_parquet")
 

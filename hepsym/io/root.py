@@ -33,21 +33,19 @@ from typing import Any
 
 import awkward as ak
 import cramjam
-import numpy as np
 import uproot
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events, check_momenta
-from hepsym.io._root_columns import Piece, build_chunk, column, particles_from_chunks
+from hepsym.events import Events, check_momenta
+from hepsym.io._plan import ReadPlan
 from hepsym.io._root_naming import (
     CollectionSpec,
     branch_kinds,
-    find_weight_branch,
-    pid_from_name,
     read_by_default,
     recognise,
     spec_from_mapping,
 )
+from hepsym.io.options import ReadOptions, read_options
 
 __all__ = ("read_root",)
 
@@ -81,42 +79,37 @@ _UPROOT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def read_root(
-    path: str | os.PathLike[str],
-    *,
-    tree: str | None = None,
-    collections: Sequence[str] | None = None,
-    branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
-    max_events: int | None = None,
-    beams: Beams | None = None,
-    step_size: str | int = "100 MB",
-    drop_bad_events: bool = False,
-    species: Mapping[str, str | int] | None = None,
+    path: str | os.PathLike[str], options: ReadOptions | None = None, **fields: Any
 ) -> Events:
     """Read particle collections from a ROOT TTree or RNTuple.
 
     Args:
         path: the ROOT file.
-        tree: name of the TTree or RNTuple; default the only one in the file, or a
-            conventional one (``Events``, ``events``...) when there are several.
-        collections: collection names to read, e.g. ``["Muon"]`` (case-insensitive);
-            default every recognised collection of particles (not trigger objects,
-            vertices, tracks, fat or sub-jets: see
-            :func:`~hepsym.io._root_naming.read_by_default`), or only those of
-            ``branches`` when it is given.
-        branches: explicit ``{collection: {component: branch}}`` for names that follow
-            no convention, e.g. ``{"Muon": {"px": "mu_px", "py": "mu_py", "pz": "mu_pz",
-            "E": "mu_E", "charge": "mu_q"}}``; components are ``px, py, pz, E`` or
-            ``pt, eta, phi`` and optionally ``mass``, plus ``charge`` and ``pid``. A
-            list of one-value-per-event branches gives one particle per branch.
-        max_events: read at most this many events (from the start); at least 1.
-        beams: the initial state, which ROOT files rarely record (default unknown).
-        step_size: memory per chunk read (``"100 MB"``; chunks end on cluster
-            boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
-        drop_bad_events: remove events with an invalid momentum or weight (with a
-            warning) instead of raising; see :func:`hepsym.events.check_momenta`.
-        species: the species of a collection without a PDG id branch, e.g.
-            ``{"particle": "mu"}`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id): its
-            particles get that id with the sign of their charge.
+        options: a :class:`~hepsym.io.options.ReadOptions`; ``fields`` set its fields
+            by name. Those that apply to ROOT:
+
+            * ``tree``: name of the TTree or RNTuple; default the only one in the file,
+              or a conventional one (``Events``, ``events``...) when there are several.
+            * ``collections``: collection names to read, e.g. ``["Muon"]``
+              (case-insensitive); default every recognised collection of particles
+              (not trigger objects, vertices, tracks, fat or sub-jets: see
+              :func:`~hepsym.io._root_naming.read_by_default`), or only those of
+              ``branches`` when it is given.
+            * ``branches``: explicit ``{collection: {component: branch}}`` for names
+              that follow no convention, e.g. ``{"Muon": {"px": "mu_px", "py": "mu_py",
+              "pz": "mu_pz", "E": "mu_E", "charge": "mu_q"}}``; components are ``px,
+              py, pz, E`` or ``pt, eta, phi`` and optionally ``mass``, plus ``charge``
+              and ``pid``. A list of one-value-per-event branches gives one particle per
+              branch.
+            * ``max_events``: read at most this many events (from the start).
+            * ``beams``: the initial state, which ROOT files rarely record.
+            * ``step_size``: memory per chunk read (``"100 MB"``; chunks end on cluster
+              boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
+            * ``drop_bad_events``: remove events with an invalid momentum or weight
+              (with a warning) instead of raising; see :func:`hepsym.events.check_momenta`.
+            * ``species``: the species of a collection without a PDG id branch, e.g.
+              ``{"particle": "mu"}`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id): its
+              particles get that id with the sign of their charge.
 
     Returns:
         Events whose particles have fields ``px, py, pz, E`` (or ``pt, eta, phi,
@@ -134,204 +127,39 @@ def read_root(
             an invalid momentum (the message names the entry, counted from 0).
         OptionError: ``max_events`` below 1.
     """
-    from hepsym.io import check_max_events, check_path
+    from hepsym.io import check_path
 
-    check_max_events(max_events)
+    opts = read_options(options, **fields)
+    opts.check_format("root", path)
     p = check_path(path)
     try:
-        events = _read(p, tree, collections, branches, max_events, beams, step_size, species)
+        events = _read(p, opts)
     except InputFileError:
         raise
     except _UPROOT_ERRORS as err:
         # Damage that the steps below did not foresee: still one line naming the file.
         msg = f"{p}: cannot read ROOT file, {_damage(p)} ({_describe(err)})"
         raise InputFileError(msg) from err
-    return check_momenta(events, drop_bad_events=drop_bad_events)
+    return check_momenta(events, drop_bad_events=opts.drop_bad_events)
 
 
-def _read(
-    p: Path,
-    tree: str | None,
-    collections: Sequence[str] | None,
-    branches: Mapping[str, Mapping[str, str | Sequence[str]]] | None,
-    max_events: int | None,
-    beams: Beams | None,
-    step_size: str | int,
-    species: Mapping[str, str | int] | None = None,
-) -> Events:
+def _read(p: Path, opts: ReadOptions) -> Events:
     try:
         file = uproot.open(p)
     except _UPROOT_ERRORS as err:
         msg = f"{p}: cannot open ROOT file, {_damage(p)} ({_describe(err)})"
         raise InputFileError(msg) from err
     with file:
-        obj, tree_name, fmt = _select_tree(file, p, tree)
+        obj, tree_name, fmt = _select_tree(file, p, opts.tree)
         kinds = _branch_kinds(obj, fmt, p)
-        specs, not_read = _select_collections(p, tree_name, kinds, collections, branches)
-        plan = ReadPlan.make(p, specs, kinds, species)
+        specs, not_read = _select_collections(p, tree_name, kinds, opts.collections, opts.branches)
+        plan = ReadPlan.make(p, specs, kinds, opts.species)
         chunks = (
             plan.chunk(arrays, f"{p}: tree {tree_name!r}")
-            for arrays in _iterate(obj, p, plan.wanted, step_size, max_events)
+            for arrays in _iterate(obj, p, plan.wanted, opts.chunk, opts.max_events)
         )
         extra = {"tree": tree_name, "entries_in_tree": int(obj.num_entries), "not_read": not_read}
-        return plan.events(list(chunks), p, fmt, beams, extra)
-
-
-class ReadPlan:
-    """What to read of a columnar file and how to build its particles, for every chunk.
-
-    Shared by the ROOT reader and :mod:`hepsym.io.parquet` (the same column names).
-    """
-
-    def __init__(
-        self,
-        specs: Sequence[CollectionSpec],
-        weight: str | None,
-        pid_bases: Sequence[int],
-        species_source: dict[str, str],
-    ) -> None:
-        self.specs = list(specs)
-        self.weight = weight
-        self.pid_bases = list(pid_bases)
-        self.species_source = species_source
-        self.wanted = list(
-            dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else []))
-        )
-        self.cartesian = any(s.coords != "polar" or "incomingpz" in s.slots[0] for s in specs)
-        self.notes: list[str] = []
-
-    @classmethod
-    def make(
-        cls,
-        path: Path,
-        specs: Sequence[CollectionSpec],
-        kinds: Mapping[str, str],
-        species: Mapping[str, str | int] | None,
-    ) -> ReadPlan:
-        """The plan for ``specs``; ``species`` names the species of PDG-id-less collections."""
-        given = {str(k).lower(): v for k, v in (species or {}).items()}
-        known = {s.name.lower() for s in specs}
-        for name in given:
-            if name not in known:
-                listing = ", ".join(s.name for s in specs)
-                msg = f"{path}: species given for {name!r}, which is not read (read: {listing})"
-                raise InputFileError(msg)
-        bases, source = [], {}
-        for s in specs:
-            has_pid = "pid" in s.slots[0]
-            jet = s.level in ("reco", "gen") and "jet" in s.name.lower()
-            if s.name.lower() in given:
-                base = _species_pid(path, s.name, given[s.name.lower()])
-                source[s.name] = f"{given[s.name.lower()]} (given)"
-            else:
-                base = pid_from_name(s.name)
-                source[s.name] = (
-                    "jet" if jet
-                    else "PDG id branch" if has_pid
-                    else f"{pid_from_name(s.name)} (from the name)" if base
-                    else "unknown (no PDG id branch)"
-                )  # fmt: skip
-            bases.append(base)
-        return cls(specs, find_weight_branch(kinds), bases, source)
-
-    def chunk(self, arrays: ak.Array, where: str) -> tuple[list[Piece], np.ndarray]:
-        """The particle pieces and weights of one chunk of columns."""
-        try:
-            pieces = build_chunk(arrays, self.specs, self.pid_bases, self.cartesian, self.notes)
-        except ValueError as err:
-            msg = f"{where}: {err}"
-            raise InputFileError(msg) from err
-        if self.weight:
-            weights = np.asarray(column(arrays, self.weight), dtype=np.float64)
-        else:
-            weights = np.ones(len(arrays), dtype=np.float64)
-        return pieces, weights
-
-    def events(
-        self,
-        chunks: list[tuple[list[Piece], np.ndarray]],
-        path: Path,
-        fmt: str,
-        beams: Beams | None,
-        extra: Mapping[str, Any],
-    ) -> Events:
-        """The :class:`Events` of all chunks (at least one), with ``extra`` metadata."""
-        particles = particles_from_chunks([c[0] for c in chunks])
-        weight_chunks = [c[1] for c in chunks]
-        weights = weight_chunks[0] if len(weight_chunks) == 1 else np.concatenate(weight_chunks)
-        metadata: dict[str, Any] = {
-            "branches": {s.name: s.mapping() for s in self.specs},
-            "counters": {s.name: s.counter for s in self.specs if s.counter},
-            "weight_branch": self.weight,
-            "coordinates": "px, py, pz, E" if self.cartesian else "pt, eta, phi, mass",
-            "levels": {s.name: s.level for s in self.specs},
-            "species": dict(self.species_source),
-            "notes": list(dict.fromkeys(self.notes)),
-            **extra,
-        }
-        if beams is None:
-            beams = _beams_from_record(particles)
-        return Events(
-            particles=particles,
-            weights=weights,
-            beams=beams,
-            source=str(path),
-            format=fmt,
-            collections=tuple(s.name for s in self.specs),
-            metadata=metadata,
-        )
-
-
-def _species_pid(path: Path, collection: str, species: str | int) -> int:
-    """|PDG id| of a species named by the user for a collection."""
-    from hepsym.particles import lookup
-
-    if isinstance(species, int) or str(species).lstrip("-").isdigit():
-        return abs(int(species))
-    base = pid_from_name(str(species))
-    if not base:
-        found = lookup(str(species))
-        base = abs(found.pdgid) if found is not None else 0
-    if not base:
-        msg = (
-            f"{path}: unknown species {species!r} for collection {collection!r} "
-            "(use mu, e, tau, gamma or a PDG id)"
-        )
-        raise InputFileError(msg)
-    return base
-
-
-def _beams_from_record(particles: ak.Array) -> Beams:
-    """The beams when a generator record holds them, else unknown.
-
-    They are taken from the first event when it has exactly two incoming (status -1)
-    leptons or hadrons (beams, EDM4hep generator status 4) travelling along +z and -z,
-    and every event has the same two.
-    """
-    status = np.asarray(ak.to_layout(particles).content.content("status").data)
-    if len(particles) == 0 or not (status == -1).any():  # one pass over a flat column
-        return Beams.unknown()
-    incoming = particles[particles.status == -1]
-    if not ak.all(ak.num(incoming, axis=1) == 2):
-        return Beams.unknown()
-    pid = ak.to_numpy(incoming.pid).astype(np.int64)
-    energy = ak.to_numpy(incoming.E)
-    pz = ak.to_numpy(incoming.pz)
-    pt = ak.to_numpy(incoming.pt)
-    beams = (11, 13, 22, 2212)
-    if not (
-        np.isin(np.abs(pid[0]), beams).all()
-        and (pid == pid[0]).all()
-        and np.allclose(energy, energy[0], rtol=1e-6)
-        and (pt <= 1e-6 * energy).all()
-        and pz[0, 0] * pz[0, 1] < 0
-    ):
-        return Beams.unknown()
-    a, b = (0, 1) if pz[0, 0] > 0 else (1, 0)
-    return Beams(
-        ids=(int(pid[0, a]), int(pid[0, b])),
-        energies=(float(energy[0, a]), float(energy[0, b])),
-    )
+        return plan.events(list(chunks), p, fmt, opts.beams, extra)
 
 
 def _describe(err: BaseException) -> str:
