@@ -25,7 +25,8 @@ import pytest
 
 import hepsym
 from hepsym.constraints import ConstraintResult, analyze_constraints
-from hepsym.constraints.base import evaluation_matrix, kinematics, on_shell
+from hepsym.constraints.base import evaluation_matrix, kinematics
+from hepsym.constraints.builders import on_shell
 from hepsym.constraints.verify import PEAK_MAX_WIDTH_RATIO, PEAK_MIN_FRACTION, PEAK_N_WIDTHS
 from hepsym.errors import ConstraintError, FeatureError
 from hepsym.events import Beams, Events, make_particles

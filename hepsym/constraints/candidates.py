@@ -33,14 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from hepsym.constraints.base import (
-    Constraint,
-    ParticleKinematics,
-    check_features,
+from hepsym.constraints.base import Constraint, ParticleKinematics, check_features, kinematics
+from hepsym.constraints.builders import (
     constant_feature,
     energy_sum,
     invariant_mass,
-    kinematics,
     mass_mismatch,
     momentum_sum,
     on_shell,
