@@ -25,8 +25,6 @@ finds no particle are dropped and counted; the count is part of the result, neve
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +34,14 @@ import numpy as np
 from hepsym.errors import SelectionError
 from hepsym.events import Beams, Events
 from hepsym.particles import CHARGED_LEPTONS, JETS, SIGNED_NEUTRINOS, lookup, particle_name
+from hepsym.scopes import (
+    LEVELS,
+    default_scope,
+    scope_events,
+    species_hint,
+    split_scope,
+    unknown_species,
+)
 
 __all__ = (
     "LEVELS",
@@ -47,9 +53,6 @@ __all__ = (
     "scope_events",
     "select",
 )
-
-#: The levels of a columnar file, in the order the default scope prefers them.
-LEVELS = ("gen", "reco", "lhe", "trigger")
 
 #: Charge of an ``x+``/``x-``/``x`` slot: any species.
 _ANY_CHARGE = {"x+": 1, "x-": -1, "x": 0}
@@ -228,107 +231,6 @@ def _matches(slot: Slot, pid: np.ndarray, charge: np.ndarray, flavour: int) -> n
     return np.isin(pid, np.fromiter(slot.ids_for_flavour(flavour), dtype=np.int64))
 
 
-_SCOPE = re.compile(
-    r"^\s*(?P<scope>[A-Za-z_][\w#.]*)(?:\s+as\s+(?P<species>\S+))?\s*:(?P<rest>.*)$"
-)
-
-
-def split_scope(query: str | list[str] | tuple[str, ...]) -> tuple[str | None, str | None, str]:
-    """(scope, species, slots) of ``"Muon: mu+ mu-"``, ``"particle as mu: mu+ mu-"``."""
-    text = query if isinstance(query, str) else " ".join(map(str, query))
-    m = _SCOPE.match(text)
-    if m is None:
-        return None, None, text
-    return m["scope"], m["species"], m["rest"]
-
-
-def default_scope(events: Events) -> str | None:
-    """The level studied when the query names none: ``gen`` where the file has it, else
-    ``reco``, else ``lhe``; ``None`` when the file has a single level (or none, LHE)."""
-    levels = set(events.metadata.get("levels", {}).values())
-    if len(levels) < 2:
-        return None
-    return next(level for level in (*LEVELS, *sorted(levels)) if level in levels)
-
-
-def scope_events(events: Events, scope: str | None, species: str | None = None) -> Events:
-    """The events with only the particles of ``scope`` (a level or a collection).
-
-    ``species`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id) names the species of a
-    scope's collections that have no PDG id branch: their particles get its PDG id with
-    the sign of their charge (a negative muon is 13).
-
-    Raises:
-        SelectionError: the scope is neither a level nor a collection of the file, or the
-            species is unknown or given for a collection that has a PDG id.
-    """
-    if scope is None and species is None:
-        return events
-    names = list(events.collections)
-    levels = dict(events.metadata.get("levels", {}))
-    source = events.source or "<events>"
-    if not names and species is None and scope is not None and scope.lower() == _level(events):
-        return events  # an event record of one level: LHE is lhe, HepMC is gen
-    if scope is None:
-        chosen = list(range(len(names)))
-    elif scope.lower() in LEVELS or scope.lower() in levels.values():
-        chosen = [i for i, n in enumerate(names) if levels.get(n) == scope.lower()]
-    else:
-        chosen = [i for i, n in enumerate(names) if n.lower() == scope.lower()]
-    if not chosen:
-        have = ", ".join(f"{n} ({levels.get(n, '?')})" for n in names) or "none (not a ROOT file)"
-        msg = (
-            f"{source}: selection scope {scope!r} is neither a level (gen, reco, lhe, trigger) "
-            f"nor a collection of the file (read: {have}; others with --collections)"
-        )
-        raise SelectionError(msg)
-    parts = events.particles
-    counts = ak.num(parts, axis=1)
-    flat = ak.flatten(parts)
-    collection = ak.to_numpy(flat.collection) if "collection" in flat.fields else None
-    if collection is None:
-        return events
-    if species is not None:
-        flat = _with_species(events, flat, collection, chosen, species)
-    keep = np.isin(collection, chosen)
-    particles = ak.unflatten(flat, counts)[ak.unflatten(keep, counts)]
-    return dataclasses.replace(events, particles=particles)
-
-
-def _level(events: Events) -> str | None:
-    """The level of a file without collections (an event record), from its format."""
-    fmt = events.format.lower()
-    return "lhe" if fmt.startswith("lhe") else "gen" if fmt.startswith("hepmc") else None
-
-
-def _with_species(
-    events: Events, flat: ak.Array, collection: np.ndarray, chosen: list[int], species: str
-) -> ak.Array:
-    found = lookup(species)
-    base = abs(found.pdgid) if found is not None else 0
-    if species in ("mu", "e", "tau"):
-        base = {"mu": 13, "e": 11, "tau": 15}[species]
-    unknown = {
-        n for n, how in events.metadata.get("species", {}).items() if how.startswith("unknown")
-    }
-    targets = [i for i in chosen if events.collections[i] in unknown]
-    if not base or not targets:
-        msg = (
-            f"{events.source or '<events>'}: cannot name the species {species!r} here: "
-            + ("use mu, e, tau, gamma or a PDG id" if not base else
-               "the scope has no collection of unknown species (no PDG id branch)")
-        )  # fmt: skip
-        raise SelectionError(msg)
-    target = np.isin(collection, targets)
-    charge = ak.to_numpy(flat.charge).astype(np.float64)
-    pid = ak.to_numpy(flat.pid).astype(np.int64)
-    if base in CHARGED_LEPTONS:
-        signed = np.where(charge > 0, -base, base)
-    else:
-        signed = np.full(len(pid), base)
-    return ak.with_field(flat, np.where(target, signed, pid).astype(np.int32), "pid")
-
-
 def select(
     events: Events,
     query: str | list[str] | tuple[str, ...],
@@ -394,7 +296,7 @@ def select(
         msg = (
             f"{events.source or '<events>'}: no event has all of {query_str!r}"
             f"{' among final-state particles' if final_state else ''}"
-            f" (final-state content by PDG id: {content or 'none'}){_species_hint(events)}"
+            f" (final-state content by PDG id: {content or 'none'}){species_hint(events)}"
         )
         raise SelectionError(msg)
     particles = ak.to_regular(ak.unflatten(flat[best_idx[kept].ravel()], len(slots)), axis=1)
@@ -415,21 +317,6 @@ def select(
         cuts={"final_state": final_state, "pt_min": pt_min, "eta_max": eta_max},
         scope=scope,
         species=species,
-    )
-
-
-def _unknown_species(events: Events) -> list[str]:
-    how = events.metadata.get("species", {})
-    return [n for n in events.collections if str(how.get(n, "")).startswith("unknown")]
-
-
-def _species_hint(events: Events) -> str:
-    unknown = _unknown_species(events)
-    if not unknown:
-        return ""
-    return (
-        f"; the species of {', '.join(unknown)} is unknown (no PDG id branch): name it, "
-        f"e.g. --select '{unknown[0]} as mu: mu+ mu-', or select by charge, 'x+ x-'"
     )
 
 
@@ -465,7 +352,7 @@ def _default_tokens(events: Events, max_particles: int) -> tuple[str, str]:
     final = final_parts.pid
     counts = ak.to_numpy(ak.num(final, axis=1))
     source = events.source or "<events>"
-    unknown = set(_unknown_species(events))
+    unknown = set(unknown_species(events))
     same_size = len(counts) and counts.min() == counts.max() and 0 < counts[0] <= max_particles
     # Species unknown: study every particle, by charge when the charges are known.
     if unknown and set(events.collections) <= unknown and same_size:
