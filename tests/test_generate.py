@@ -336,6 +336,7 @@ def test_shipped_samples_read_back(name, process, sqrt_s):
         ({"seed": 0}, "seed must be in 1"),
         ({"settings": ["PartonLevel:all on"]}, "Key:name = value"),
         ({"settings": ["Foo:bar = 3"]}, "Pythia rejected the setting 'Foo:bar = 3'"),
+        ({"sqrtS": 80.0}, "ee-mumu: unknown option sqrtS; known: sqrt_s, seed"),
     ],
 )
 def test_bad_inputs_raise_generator_error(kwargs, match):

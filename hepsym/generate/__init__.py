@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from hepsym.generate.cli import add_arguments, main, run
 from hepsym.generate.processes import HARD_PROCESS_ONLY, PROCESSES, ProcessSpec
-from hepsym.generate.pythia import generate
+from hepsym.generate.pythia import RunOptions, generate
 from hepsym.generate.sample import GeneratedSample
 
 __all__ = (
@@ -35,6 +35,7 @@ __all__ = (
     "PROCESSES",
     "GeneratedSample",
     "ProcessSpec",
+    "RunOptions",
     "add_arguments",
     "generate",
     "main",
