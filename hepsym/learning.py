@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from hepsym.correlations import Correlations, correlations
-from hepsym.errors import FeatureError, HepsymError
-from hepsym.features import FeatureMatrix, constant_columns
+from hepsym.errors import HepsymError
+from hepsym.features import FeatureMatrix
 from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.relevance import (
     RELEVANCE_FLOOR,
@@ -36,7 +36,7 @@ from hepsym.relevance import (
 )
 from hepsym.spec import LearnSpec, VAEConfig, with_fields
 from hepsym.vae import Ensemble, check_memory, member_seeds, train_ensemble
-from hepsym.vae_inputs import MIN_BATCH, LearnInputs, learning_inputs
+from hepsym.vae_inputs import MIN_BATCH, LearnInputs, check_features, learning_inputs
 
 __all__ = (
     "MIN_BATCH",
@@ -54,55 +54,6 @@ __all__ = (
     "load",
     "relevance_and_kl",
 )
-
-
-def check_features(
-    X: np.ndarray, names: Sequence[str] | None = None
-) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Validate a feature matrix and its names.
-
-    A constant feature is refused rather than dropped: it is a constraint
-    x_k = c, which the constraints stage should report, and silently removing
-    it would change what "the number of features" means in the result.
-
-    Returns:
-        ``X`` as float64 and the names (``x1, x2, ...`` when not given).
-
-    Raises:
-        FeatureError: Not 2-D, names that do not match, NaN or infinite
-            values (which column, how many rows), a constant column.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        msg = f"features must be a non-empty (n_events, n_features) array, got shape {X.shape}"
-        raise FeatureError(msg)
-    n, m = X.shape
-    names = tuple(f"x{k + 1}" for k in range(m)) if names is None else tuple(map(str, names))
-    if len(names) != m:
-        msg = f"{len(names)} feature names given for {m} feature columns"
-        raise FeatureError(msg)
-    if len(set(names)) != m:
-        dup = sorted(k for k, c in Counter(names).items() if c > 1)
-        msg = f"duplicate feature names: {', '.join(dup)}"
-        raise FeatureError(msg)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        k = int(np.argmax(bad.any(axis=0)))
-        n_nan, n_inf = int(np.isnan(X[:, k]).sum()), int(np.isinf(X[:, k]).sum())
-        msg = (
-            f"feature {names[k]!r} (column {k}) has {n_nan} NaN and {n_inf} infinite values "
-            f"in {n} events; remove or fix those events first"
-        )
-        raise FeatureError(msg)
-    constant = constant_columns(X) | (np.abs(X).max(axis=0) == 0)
-    for k in map(int, np.flatnonzero(constant)):
-        msg = (
-            f"feature {names[k]!r} (column {k}) is constant (= {X[0, k]:.6g} in all {n} "
-            f"events): that is a constraint {names[k]} = c, not a degree of freedom; "
-            "drop the column before learning (learn_features does)"
-        )
-        raise FeatureError(msg)
-    return X, names
 
 
 @dataclass(frozen=True, eq=False)
