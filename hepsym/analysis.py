@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from hepsym.features import FeatureMatrix
 from hepsym.inputs import prepare
 from hepsym.result import AnalysisResult
 from hepsym.spec import StudySpec
+from hepsym.spec.input import as_paths
 from hepsym.strata import find_strata
 
 if TYPE_CHECKING:
@@ -31,14 +33,15 @@ __all__ = ("analyze",)
 
 
 def analyze(
-    source: str | os.PathLike[str] | FeatureMatrix,
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | FeatureMatrix,
     spec: StudySpec | None = None,
     **options: Any,
 ) -> AnalysisResult:
     """From an event file (or a feature matrix) to constraints, a VAE count and a verdict.
 
     Args:
-        source: an LHE/ROOT file, or a :class:`~hepsym.features.FeatureMatrix` (for
+        source: an event file, several (a list, a glob, a fileset: see
+            :func:`hepsym.read`), or a :class:`~hepsym.features.FeatureMatrix` (for
             non-collider data, e.g. ``FeatureMatrix.from_array(X)``).
         spec: the whole study (:class:`~hepsym.spec.StudySpec`); default: hepsym's.
         options: settings by their flat names, applied on top of ``spec``
@@ -64,7 +67,7 @@ def analyze(
     if isinstance(source, FeatureMatrix):
         fm = source
     else:
-        inputs = dataclasses.replace(spec.input, path=os.fspath(source))
+        inputs = dataclasses.replace(spec.input, path=as_paths(source))
         prepared = prepare(inputs)
         fm, notes, classes = prepared.features, prepared.notes, prepared.classes
         spec = dataclasses.replace(spec, input=prepared.spec)

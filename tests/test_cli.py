@@ -48,7 +48,8 @@ def _write(path: Path, data: bytes) -> Path:
         (lambda d: d / "missing.lhe", "no such file"),
         (lambda d: d, "is a directory"),
         (lambda d: _write(d / "empty.lhe", b""), "file is empty"),
-        (lambda d: _write(d / "x.txt", b"hello\n"), "not an LHE, HepMC or ROOT file"),
+        (lambda d: _write(d / "x.dat", b"hello\n"), "not an LHE, HepMC or ROOT file"),
+        (lambda d: _write(d / "x.txt", b"hello\n"), "names 'hello', no such file (.txt inputs"),
         (
             lambda d: _write(d / "cut.root", (EXTERNAL / "uproot-HZZ.root").read_bytes()[:100_000]),
             "truncated",

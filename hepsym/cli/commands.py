@@ -12,6 +12,7 @@ from hepsym._output import OutputFolder, dumps
 from hepsym.cli.options import (
     add_bad_event_options,
     add_constraint_options,
+    add_files,
     add_force,
     add_input,
     add_learn_options,
@@ -37,7 +38,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     from hepsym.io import read
     from hepsym.summary import summarize
 
-    events = read(args.file, study_spec(args).input.reading())
+    spec = study_spec(args).input
+    events = read(spec.path, spec.reading())
     summary = summarize(events)
     print(dumps(summary.to_dict()) if args.json else summary)
     return 0
@@ -52,7 +54,7 @@ def add_info(sub: argparse._SubParsersAction) -> None:
         "if known, the particle content and a weight summary.",
         "hepsym info data/external/pylhe-testfile-powheg-box-v2-Z.lhe",
     )
-    p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
+    add_files(p)
     p.add_argument("--max-events", type=int, default=None, help="read at most N events")
     add_root_options(p)
     add_bad_event_options(p)
@@ -176,8 +178,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     notes: tuple[str, ...] = ()
     if args.dataset:
         source, notes = features_for(args, spec)
-    elif args.file:
-        source = args.file
+    elif spec.input.path is not None:
+        source = spec.input.path
     else:
         msg = "analyze needs an event FILE or --dataset circle|square"
         raise HepsymError(msg)

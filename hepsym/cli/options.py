@@ -31,7 +31,12 @@ def subcommand(
 def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     """The event file (or a toy dataset), the selection, the features and the beams."""
     if dataset:
-        p.add_argument("file", nargs="?", help="LHE or ROOT file (or use --dataset)")
+        p.add_argument(
+            "file",
+            nargs="*",
+            help="event files (LHE, HepMC, ROOT, Parquet), quoted globs ('many/*.lhe.gz') "
+            "or a fileset (.json {path: tree}, .txt list); or use --dataset",
+        )
         p.add_argument(
             "--dataset",
             choices=("circle", "square"),
@@ -39,7 +44,7 @@ def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
             help="a toy dataset of the paper instead of a file",
         )
     else:
-        p.add_argument("file", help="LHE (.lhe, .lhe.gz) or ROOT (TTree, RNTuple) file")
+        add_files(p)
     p.add_argument(
         "--select",
         default=None,
@@ -77,6 +82,16 @@ def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     )
     add_root_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def add_files(p: argparse.ArgumentParser) -> None:
+    """One or more event files, globs or filesets (read as one sample)."""
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="event files (LHE, HepMC, ROOT, Parquet), quoted globs ('many/*.lhe.gz') "
+        "or a fileset (.json {path: tree}, .txt list), read as one sample",
+    )
 
 
 def add_bad_event_options(p: argparse.ArgumentParser) -> None:
@@ -234,14 +249,14 @@ def study_spec(args: argparse.Namespace) -> Any:
 
     get = functools.partial(getattr, args)
     if get("dataset", None) and get("file", None):
-        msg = f"give an event FILE or --dataset {args.dataset}, not both ({args.file})"
+        msg = f"give an event FILE or --dataset {args.dataset}, not both ({' '.join(args.file)})"
         raise HepsymError(msg)
     latent = get("latent", None)
     if get("dataset", None) and latent is None:
         latent = TOY_LATENT
     resonance = get("resonance", None)
     return StudySpec().with_options(
-        path=get("file", None),
+        path=tuple(get("file", None) or ()) or None,
         select=get("select", None),
         features=get("features", None),
         sqrt_s=get("sqrt_s", None),

@@ -10,11 +10,13 @@ import gzip
 import os
 import stat
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hepsym.errors import InputFileError
 from hepsym.events import Events
+from hepsym.io.fileset import expand_inputs, is_fileset
 from hepsym.io.options import ReadOptions, check_max_events, read_options
 
 __all__ = ("ReadOptions", "check_max_events", "check_path", "detect_format", "read")
@@ -103,9 +105,18 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     raise InputFileError(msg)
 
 
-def read(path: str | os.PathLike[str], options: ReadOptions | None = None, **fields: Any) -> Events:
+def read(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    options: ReadOptions | None = None,
+    **fields: Any,
+) -> Events:
     """Read an LHE (``.lhe``, ``.lhe.gz``), HepMC3/HepMC2 ASCII (``.hepmc``, ``.hepmc.gz``),
-    Parquet or ROOT (TTree, RNTuple) file.
+    Parquet or ROOT (TTree, RNTuple) file, or several files of one sample.
+
+    Several files (a list, a shell glob such as ``"many/*.lhe.gz"``, or a fileset: a
+    ``.json`` ``{path: tree}`` or a ``.txt`` list, see :mod:`hepsym.io.fileset`) are read
+    in order and concatenated (:mod:`hepsym.io.many`); they must agree on format,
+    beams and collections, and ``max_events`` counts all of them together.
 
     HepMC files keep the final state (status 1) and the beams (status 4); see
     :func:`hepsym.io.hepmc.read_hepmc`.
@@ -117,7 +128,8 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None, **fie
     (counted from 0) and the particle.
 
     Args:
-        path: the event file (not ``-``: standard input and pipes cannot be read).
+        path: the event file (not ``-``: standard input and pipes cannot be read), or
+            several: a list, a glob or a fileset.
         options: a :class:`~hepsym.io.options.ReadOptions`.
         fields: its fields to set, by name: ``max_events=``, ``beams=``, ``strict=``,
             ``drop_bad_events=``; ROOT: ``tree=``, ``branches=``, ``step_size=``; ROOT
@@ -134,6 +146,10 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None, **fie
             format (``tree=`` for an LHE file).
     """
     opts = read_options(options, **fields)
+    if not isinstance(path, (str, os.PathLike)) or _is_many(path):
+        from hepsym.io.many import read_entries
+
+        return read_entries(expand_inputs(path), opts)
     fmt = detect_format(path)
     opts.check_format(fmt, path)
     if fmt in ("hepmc3", "hepmc2"):
@@ -171,3 +187,10 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None, **fie
     from hepsym.io.root import read_root
 
     return read_root(path, opts)
+
+
+def _is_many(path: str | os.PathLike[str]) -> bool:
+    """A glob that is no existing file, or a fileset."""
+    text = os.fspath(path)
+    globbed = any(c in text for c in "*?[") and not Path(text).exists()
+    return globbed or is_fileset(text)

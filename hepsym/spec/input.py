@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +13,20 @@ from hepsym.events import Beams
 from hepsym.io.options import HEPMC_STATUSES, ReadOptions
 from hepsym.spec._base import problem
 
-__all__ = ("COLLIDERS", "FEATURE_KINDS", "InputSpec")
+__all__ = ("COLLIDERS", "FEATURE_KINDS", "InputSpec", "as_paths")
 
 #: the feature sets :func:`~hepsym.features.build_features` knows
 FEATURE_KINDS = ("p3", "p4", "ptetaphim")
 #: the collider kinds a user may name
 COLLIDERS = ("ee", "pp")
+
+
+def as_paths(source: Any) -> str | tuple[str, ...] | None:
+    """An input path as the spec keeps it: one string, or a tuple of several."""
+    if source is None or isinstance(source, (str, os.PathLike)):
+        return None if source is None else os.fspath(source)
+    paths = tuple(os.fspath(p) for p in source)
+    return paths[0] if len(paths) == 1 else paths or None
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,8 @@ class InputSpec:
     a lepton collider, 4-momenta otherwise), the beams from the file.
 
     Attributes:
-        path: the event file (``None`` when the features are given directly).
+        path: the event file, or several read as one sample (files, globs, filesets;
+            see :func:`hepsym.read`); ``None`` when the features are given directly.
         select: the particles, e.g. ``"mu+ mu-"``, ``"l+ l-"``.
         features: ``"p3"``, ``"p4"`` or ``"ptetaphim"``.
         sqrt_s: centre-of-mass energy in GeV of symmetric head-on beams.
@@ -49,7 +59,7 @@ class InputSpec:
         statuses: HepMC: the particle statuses read (default final state and beams).
     """
 
-    path: str | None = None
+    path: str | tuple[str, ...] | None = None
     select: str | None = None
     features: str | None = None
     sqrt_s: float | None = None
@@ -69,8 +79,7 @@ class InputSpec:
     statuses: tuple[int, ...] | None = HEPMC_STATUSES
 
     def __post_init__(self) -> None:
-        if self.path is not None:
-            object.__setattr__(self, "path", str(self.path))
+        object.__setattr__(self, "path", as_paths(self.path))
         if self.collections is not None:
             object.__setattr__(self, "collections", tuple(self.collections))
         if self.features is not None and self.features not in FEATURE_KINDS:
