@@ -13,7 +13,7 @@ Python identifiers in user constraint expressions.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = (
     "ParticleInfo",
     "build_features",
     "constant_columns",
+    "join_features",
 )
 
 #: a column is constant when its range (max - min) is at most this fraction of its
@@ -233,6 +234,55 @@ def _partons(events: Events, selection: Selection) -> np.ndarray | None:
             for c in ("E", "px", "py", "pz")
         ]
     )
+
+
+def join_features(parts: Sequence[FeatureMatrix]) -> FeatureMatrix:
+    """The events of ``parts`` (feature matrices of one study's partitions) one after the
+    other: the same as building the features of all events at once.
+
+    Raises:
+        FeatureError: the parts differ in their features, kind or initial state.
+    """
+    if not parts:
+        msg = "no feature matrices to join"
+        raise FeatureError(msg)
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    for other in parts[1:]:
+        if other.names != first.names or other.kind != first.kind or other.beams != first.beams:
+            msg = (
+                f"{first.source} and {other.source}: different features or initial states "
+                f"({', '.join(first.names)}; {', '.join(other.names)})"
+            )
+            raise FeatureError(msg)
+    weights = (
+        None
+        if any(p.weights is None for p in parts)
+        else np.concatenate([np.asarray(p.weights) for p in parts])
+    )
+    given = [p.partons for p in parts if p.partons is not None]
+    partons = np.vstack(given) if len(given) == len(parts) else None
+    particles = tuple(
+        info.join([p.particles[i] for p in parts[1:]]) for i, info in enumerate(first.particles)
+    )
+    return dataclasses.replace(
+        first,
+        X=np.vstack([p.X for p in parts]),
+        particles=particles,
+        weights=weights,
+        source=_sources(p.source for p in parts),
+        n_input=sum(p.n_input for p in parts),
+        n_dropped=sum(p.n_dropped for p in parts),
+        partons=partons,
+    )
+
+
+def _sources(names: Iterable[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    if len(unique) == 1:
+        return unique[0]
+    return f"{unique[0]} and {len(unique) - 1} more file{'s' if len(unique) > 2 else ''}"
 
 
 def build_features(

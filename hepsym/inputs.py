@@ -20,13 +20,13 @@ import numpy as np
 
 from hepsym.errors import OptionError
 from hepsym.events import Events
-from hepsym.features import FeatureMatrix, build_features
+from hepsym.features import FeatureMatrix, build_features, join_features
 from hepsym.io import read
 from hepsym.particles import particle_name
 from hepsym.selection import default_query, scope_events, select
 from hepsym.spec import InputSpec
 
-__all__ = ("Prepared", "prepare")
+__all__ = ("Part", "Prepared", "finish", "prepare", "prepare_part")
 
 
 @dataclass(frozen=True)
@@ -73,45 +73,101 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
     except TypeError as err:
         msg = f"unknown input option: {err}"
         raise OptionError(msg) from err
-    if spec.path is None:
-        msg = "no event file given"
-        raise OptionError(msg)
-    events = read(spec.path, spec.reading())
-    notes = []
-    n_bad = int(events.metadata.get("n_bad_events", 0))
-    if n_bad:
-        notes.append(f"{n_bad} events with invalid momenta dropped, as asked (--drop-bad-events)")
+    return finish([prepare_part(spec)], spec)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One partition of a study (one file, or the events of one read) before the events
+    of all partitions are joined: its features, final-state classes and counts.
+
+    Attributes:
+        features: the partition's feature matrix (repeated rows not yet removed).
+        classes: per event of ``features``, its final state in words.
+        spec: the input specification with the selection and features resolved.
+        choices: what hepsym chose by itself on this partition (selection, features,
+            beams), one sentence each.
+        n_bad: events with invalid momenta dropped by the reader.
+        n_extra: events with more candidates than requested.
+    """
+
+    features: FeatureMatrix
+    classes: np.ndarray
+    spec: InputSpec
+    choices: tuple[str, ...] = ()
+    n_bad: int = 0
+    n_extra: int = 0
+
+
+def prepare_part(spec: InputSpec, events: Events | None = None) -> Part:
+    """Select and build the features of one partition (``events``, or ``spec.path`` read).
+
+    Args:
+        spec: the input specification; its unset selection and features are chosen here
+            (a study of several partitions resolves them on the first and gives the
+            resolved spec to the others, so that every partition is treated alike).
+        events: the events already read, or ``None`` to read ``spec.path``.
+    """
+    if events is None:
+        if spec.path is None:
+            msg = "no event file given"
+            raise OptionError(msg)
+        events = read(spec.path, spec.reading())
+    choices = []
     beams = spec.beams_for(events.beams)
     if beams is not None:
         events = events.with_beams(beams)
-        notes.append(f"beams set by the user: {beams.describe()}")
+        choices.append(f"beams set by the user: {beams.describe()}")
     query = spec.select
     if query is None:
         query, why = default_query(events)
-        notes.append(f"selection: {why}")
+        choices.append(f"selection: {why}")
     selection = select(
         events, query, final_state=spec.final_state, pt_min=spec.pt_min, eta_max=spec.eta_max
     )
-    if selection.n_dropped:
-        notes.append(
-            f"{selection.n_dropped} of {selection.n_input} events dropped: "
-            f"they lack one of {selection.query!r}"
-        )
-    if selection.n_extra:
-        notes.append(
-            f"{selection.n_extra} events had more candidates than requested: "
-            "the highest-pT ones were taken"
-        )
     kind = spec.features
     if kind is None:
         kind = "p3" if events.beams.pointlike else "p4"
-        notes.append(_feature_note(kind))
+        choices.append(_feature_note(kind))
     # The incoming partons and final-state classes of the level (or collection) studied,
     # never of all levels together.
     scoped = scope_events(events, selection.scope)
     fm = build_features(selection, kind, events=scoped)
     fm.check_finite()
-    classes = final_state_classes(scoped, selection.kept)
+    return Part(
+        features=fm,
+        classes=final_state_classes(scoped, selection.kept),
+        spec=dataclasses.replace(spec, select=selection.query, features=kind),
+        choices=tuple(choices),
+        n_bad=int(events.metadata.get("n_bad_events", 0)),
+        n_extra=selection.n_extra,
+    )
+
+
+def finish(parts: list[Part], spec: InputSpec) -> Prepared:
+    """Join the partitions of a study, remove repeated events, and say what was done.
+
+    The notes are those of one read of all events: the first partition's choices, then
+    the counts summed over partitions.
+    """
+    fm = join_features([p.features for p in parts])
+    classes = np.concatenate([p.classes for p in parts])
+    notes = []
+    n_bad = sum(p.n_bad for p in parts)
+    if n_bad:
+        notes.append(f"{n_bad} events with invalid momenta dropped, as asked (--drop-bad-events)")
+    choices = list(parts[0].choices)
+    feature_notes = [c for c in choices if c.startswith("features: ")]
+    notes.extend(c for c in choices if not c.startswith("features: "))
+    query = parts[0].spec.select
+    if fm.n_dropped:
+        notes.append(f"{fm.n_dropped} of {fm.n_input} events dropped: they lack one of {query!r}")
+    n_extra = sum(p.n_extra for p in parts)
+    if n_extra:
+        notes.append(
+            f"{n_extra} events had more candidates than requested: the highest-pT ones were taken"
+        )
+    notes.extend(feature_notes)
     distinct, n_repeated = distinct_rows(fm.X)
     if n_repeated:
         share = f"{n_repeated} of {fm.n_events} events ({n_repeated / fm.n_events:.0%})"
@@ -126,7 +182,8 @@ def prepare(spec: InputSpec | str | os.PathLike[str], **options: Any) -> Prepare
     fm = dataclasses.replace(
         fm, metadata={**fm.metadata, "n_repeated": n_repeated, "n_bad_events": n_bad}
     )
-    resolved = dataclasses.replace(spec, select=selection.query, features=kind)
+    first = parts[0].spec
+    resolved = dataclasses.replace(spec, select=first.select, features=first.features)
     return Prepared(fm, resolved, tuple(notes), classes)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,25 @@ class ParticleInfo:
         m = np.asarray(self.masses)
         found = {int(i): float(m[j]) for i, j in zip(ids, first, strict=True)}
         return {p: found[p] for p in sorted(found, key=lambda p: (abs(p), p < 0))}
+
+    def join(self, others: Sequence[ParticleInfo]) -> ParticleInfo:
+        """The same slot over this part's events and then those of ``others``."""
+        parts = (self, *others)
+        if any(p.masses is None or p.event_pids is None for p in parts):
+            return self
+        masses = np.concatenate([np.asarray(p.masses) for p in parts])
+        event_pids = np.concatenate([np.asarray(p.event_pids) for p in parts])
+        pids = tuple(int(p) for p in np.unique(event_pids)) if len(event_pids) else self.pids
+        notes = tuple(dict.fromkeys(n for p in parts for n in p.mass_notes))
+        return dataclasses.replace(
+            self,
+            pids=pids,
+            mass=_representative(masses) if len(masses) else self.mass,
+            pdg_mass=_slot_pdg_mass(pids),
+            masses=masses,
+            event_pids=event_pids,
+            mass_notes=notes,
+        )
 
     def take(self, rows: Any) -> ParticleInfo:
         """The same particle on a subset of the events (indices, a boolean mask or a slice).
