@@ -204,16 +204,121 @@ def _flat(values: Any) -> np.ndarray:
     return np.asarray(ak.flatten(values, axis=1), dtype=np.float64)
 
 
+def _flat_columns(particles: ak.Array) -> tuple[np.ndarray, Any]:
+    """Offsets and a getter of flat columns (``vector``'s names accepted: ``pt`` for
+    ``rho``): views of the buffers of a packed list of records (what readers build)."""
+    layout = ak.to_layout(particles)
+    record = layout.content if isinstance(layout, ak.contents.ListOffsetArray) else None
+    if not (
+        isinstance(record, ak.contents.RecordArray)
+        and int(layout.offsets[0]) == 0
+        and record.length == int(layout.offsets[-1])
+    ):
+        offsets = np.zeros(len(particles) + 1, dtype=np.int64)
+        np.cumsum(ak.to_numpy(ak.num(particles, axis=1)), out=offsets[1:])
+        return offsets, lambda name: _flat(getattr(particles, name))
+
+    def column(name: str) -> np.ndarray:
+        key = name if record.has_field(name) else _VECTOR_FIELDS.get(name, name)
+        content = record.content(key) if record.has_field(key) else None
+        if isinstance(content, ak.contents.NumpyArray) and content.data.ndim == 1:
+            return np.asarray(content.data)
+        return _flat(getattr(particles, name))
+
+    return np.asarray(layout.offsets.data, dtype=np.int64), column
+
+
+#: vector's field names of the coordinates the check reads.
+_VECTOR_FIELDS = {"pt": "rho", "mass": "tau", "px": "x", "py": "y", "pz": "z", "E": "t"}
+#: Bounds under which a particle is valid without the full check (see ``_surely_valid``).
+_SAFE_MAX, _SAFE_MIN, _SAFE_PT, _SAFE_ETA = 1e100, 1e-140, 1e10, 300.0
+#: Particles per block of :func:`_surely_valid`: its temporaries stay in the cache.
+_BLOCK = 1 << 15
+
+
+def _surely_valid(stored: list[np.ndarray], polar: bool) -> np.ndarray:
+    """Particles that the full check would pass, told by a few comparisons.
+
+    Cheap bounds that imply every condition of the full check: finite, not too large
+    (each square below 1e200, so ``|p|`` and ``E`` far below :data:`MAX_ENERGY`),
+    non-negative energy, and ``p^2`` within 5e-5 of ``E^2`` (half the tolerance; the
+    rounding of ``sqrt`` and the squares is 1e-15 of it while they are not subnormal).
+    Polar coordinates: ``E = sqrt(pt^2 + pz^2 + mass^2)`` is time-like up to rounding,
+    so only the bounds are needed (``|pt| < 1e10`` and ``|eta| < 300`` keep ``|pz| <
+    1e140``). The few particles outside the bounds (E = 0, ``|eta| > 300``...) get
+    the full check, which alone decides and words what is wrong. Done in blocks that
+    stay in the processor's cache (three times faster than whole columns).
+    """
+    ok = np.empty(len(stored[0]), dtype=bool)
+    for start in range(0, len(ok), _BLOCK):
+        block = [values[start : start + _BLOCK] for values in stored]
+        with np.errstate(all="ignore"):
+            if polar:
+                a = np.abs(block[0])
+                good = (a < _SAFE_PT) & ((a >= _SAFE_MIN) | (a == 0))
+                good &= np.abs(block[1], out=a) < _SAFE_ETA
+                good &= np.abs(block[3], out=a) < _SAFE_MAX
+                good &= np.isfinite(block[2])
+            else:
+                px, py, pz, energy = block[:4]
+                p2 = px * px
+                p2 += py * py
+                p2 += pz * pz
+                e2 = energy * energy
+                good = (e2 < _SAFE_MAX**2) & (e2 >= _SAFE_MIN**2) & (energy >= 0)
+                good &= p2 < _SAFE_MAX**2
+                good &= p2 <= e2 * (1.0 + SPACELIKE_TOLERANCE / 2)
+            for extra in block[4:]:
+                good &= np.isfinite(extra)
+        ok[start : start + _BLOCK] = good
+    return ok
+
+
 def _momentum_problems(particles: ak.Array, weights: np.ndarray | None) -> tuple[np.ndarray, str]:
-    """Events with an invalid momentum (or weight) and what is wrong with the first one."""
+    """Events with an invalid momentum (or weight) and what is wrong with the first one.
+
+    A cheap test (:func:`_surely_valid`) clears almost every particle; the full check
+    runs on the rest only (it is per particle, so the answer is the same).
+    """
     n_events = len(particles)
+    offsets, flat = _flat_columns(particles)
     fields = set(ak.fields(particles))
     polar = bool(fields & {"rho", "pt"})
     names: tuple[str, ...] = ("pt", "eta", "phi", "mass") if polar else ("px", "py", "pz", "E")
     # The LHE record's fifth momentum component, the generator's mass, must be a number too.
     names += tuple(extra for extra in ("gen_mass",) if extra in fields)
+    stored = [np.asarray(flat(name), dtype=np.float64) for name in names]
+    suspect = np.flatnonzero(~_surely_valid(stored, polar))
+    bad_weights = np.zeros(n_events, dtype=bool) if weights is None else ~np.isfinite(weights)
+    if not len(suspect) and not bad_weights.any():
+        return bad_weights, ""
+    stored = [values[suspect] for values in stored]
+    status = flat("status")[suspect] if "status" in fields else None
+    bad_at, problems = _full_check(stored, names, polar, status)
+    bad_particles = suspect[bad_at]
+    bad_events = np.zeros(n_events, dtype=bool)
+    bad_events[np.searchsorted(offsets, bad_particles, side="right") - 1] = True
+    bad_events |= bad_weights
+    if not bad_events.any():
+        return bad_events, ""
+    event = int(np.argmax(bad_events))
+    inside = (bad_particles >= offsets[event]) & (bad_particles < offsets[event + 1])
+    if not inside.any():
+        assert weights is not None
+        return bad_events, f"event {event} (0-based): weight is {float(weights[event])!r}"
+    k = int(np.argmax(inside))  # the first bad particle of that event
+    i = int(bad_particles[k])
+    pid = f" (pid {int(flat('pid')[i])})" if "pid" in fields else ""
+    where = f"event {event} (0-based), particle {i - int(offsets[event])}{pid}"
+    return bad_events, f"{where}: {problems(int(bad_at[k]))}"
+
+
+def _full_check(
+    stored: list[np.ndarray], names: tuple[str, ...], polar: bool, status: np.ndarray | None
+) -> tuple[np.ndarray, Any]:
+    """Indices of the invalid particles among ``stored`` and a function wording the
+    problem of one of them."""
     with np.errstate(all="ignore"):
-        stored = [_flat(getattr(particles, name)) for name in names]
         if polar:
             # Cartesian components from the flat polar columns in numpy, not through
             # vector's awkward behaviours (which cost ~1 s per 10^6 NanoAOD muons)
@@ -223,11 +328,7 @@ def _momentum_problems(particles: ak.Array, weights: np.ndarray | None) -> tuple
         else:
             px, py, pz, energy = stored[:4]
         p = np.sqrt(px * px + py * py + pz * pz)
-        exempt = (
-            _flat(particles.status) == _SPACELIKE_STATUS
-            if "status" in fields
-            else np.zeros(len(p), dtype=bool)
-        )
+        exempt = np.zeros(len(p), dtype=bool) if status is None else status == _SPACELIKE_STATUS
         finite = np.ones(len(p), dtype=bool)
         for values in stored:
             finite &= np.isfinite(values)
@@ -236,41 +337,26 @@ def _momentum_problems(particles: ak.Array, weights: np.ndarray | None) -> tuple
         negative = (energy < 0) & ~exempt
         spacelike = (p * p - energy * energy > SPACELIKE_TOLERANCE * energy * energy) & ~exempt
     bad = ~finite | ~derived | large | negative | spacelike
-    offsets = np.zeros(n_events + 1, dtype=np.int64)
-    np.cumsum(ak.to_numpy(ak.num(particles, axis=1)), out=offsets[1:])
-    bad_particles = np.flatnonzero(bad)
-    bad_events = np.zeros(n_events, dtype=bool)
-    bad_events[np.searchsorted(offsets, bad_particles, side="right") - 1] = True
-    bad_weights = np.zeros(n_events, dtype=bool) if weights is None else ~np.isfinite(weights)
-    bad_events |= bad_weights
-    if not bad_events.any():
-        return bad_events, ""
-    event = int(np.argmax(bad_events))
-    inside = bad_particles[(bad_particles >= offsets[event]) & (bad_particles < offsets[event + 1])]
-    if not len(inside):
-        assert weights is not None
-        return bad_events, f"event {event} (0-based): weight is {float(weights[event])!r}"
-    i = int(inside[0])
-    pid = f" (pid {int(_flat(particles.pid)[i])})" if "pid" in fields else ""
-    where = f"event {event} (0-based), particle {i - int(offsets[event])}{pid}"
-    if not finite[i]:
-        name, value = next(
-            (n, v[i]) for n, v in zip(names, stored, strict=True) if not np.isfinite(v[i])
-        )
-        problem = f"{name} is {float(value)!r}"
-    elif not derived[i] or large[i]:
-        problem = (
-            f"momentum too large (E = {energy[i]:.4g}, |p| = {p[i]:.4g}; "
-            f"the limit is {MAX_ENERGY:g})"
-        )
-    elif negative[i]:
-        problem = f"negative energy E = {energy[i]:.6g}"
-    else:
-        problem = (
+
+    def problem(i: int) -> str:
+        if not finite[i]:
+            name, value = next(
+                (n, v[i]) for n, v in zip(names, stored, strict=True) if not np.isfinite(v[i])
+            )
+            return f"{name} is {float(value)!r}"
+        if not derived[i] or large[i]:
+            return (
+                f"momentum too large (E = {energy[i]:.4g}, |p| = {p[i]:.4g}; "
+                f"the limit is {MAX_ENERGY:g})"
+            )
+        if negative[i]:
+            return f"negative energy E = {energy[i]:.6g}"
+        return (
             f"energy below the momentum, E = {energy[i]:.9g} < |p| = {p[i]:.9g} "
             f"(beyond the relative tolerance {SPACELIKE_TOLERANCE:g} on E^2 - p^2)"
         )
-    return bad_events, f"{where}: {problem}"
+
+    return np.flatnonzero(bad), problem
 
 
 def check_momenta(events: Events, *, drop_bad_events: bool = False) -> Events:

@@ -13,7 +13,7 @@ import uproot
 from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams, make_particles
 from hepsym.io import read
-from hepsym.io._root_columns import _interleave
+from hepsym.io._root_merge import _interleave
 from hepsym.io._root_naming import (
     _interpretation_kind,
     _leaf_kind,
@@ -159,6 +159,52 @@ def test_collections_interleaved_as_ak_concatenate(hzz):
         assert ak.all(chunked.pid == parts.pid)
         assert ak.all(chunked.collection == parts.collection)
         assert ak.all((chunked.charge == parts.charge) | np.isnan(parts.charge))
+
+
+@pytest.mark.parametrize("step", [None, 300])
+def test_gather_in_small_blocks_is_the_same(hzz, monkeypatch, step):
+    """Blocks of a few particles (and chunks cutting across them) give the same particles."""
+    import hepsym.io._root_merge as merge
+
+    monkeypatch.setattr(merge, "_BLOCK_PARTICLES", 7)
+    small = read(HZZ) if step is None else read(HZZ, step_size=step)
+    for field in ("px", "py", "pz", "E", "pid", "charge", "status", "collection"):
+        np.testing.assert_array_equal(
+            ak.flatten(getattr(small.particles, field)), ak.flatten(getattr(hzz.particles, field))
+        )
+    np.testing.assert_array_equal(ak.num(small.particles), ak.num(hzz.particles))
+
+
+@pytest.mark.parametrize("polar", [False, True])
+def test_momentum_screen_agrees_with_the_full_check(polar):
+    """The cheap test that clears most particles never clears one the full check refuses."""
+    from hepsym.events import _full_check, _surely_valid
+
+    rng = np.random.default_rng(11)
+    n = 200_000
+    edge = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-160, 5e-324, 1e-145, 1e155, 1e149,
+                     1e151, -1.0, 1e10, 1e300, 350.0, 299.0, 25.0, 1e-5])  # fmt: skip
+
+    def column(scale):
+        values = rng.normal(0, scale, n) * rng.choice([1, 1, 1e-3, 1e3], n)
+        where = rng.random(n) < 0.05
+        values[where] = rng.choice(edge, int(where.sum()))
+        return values
+
+    if polar:
+        stored = [column(50), column(3), column(3), column(1)]
+    else:
+        px, py, pz = column(50), column(50), column(50)
+        with np.errstate(all="ignore"):
+            p = np.sqrt(px * px + py * py + pz * pz)
+        factor = rng.choice([1, 1, 1 - 4e-5, 1 - 5e-5, 1 - 6e-5, 1 + 1e-5, 0.9999, -1], n)
+        stored = [px, py, pz, p * factor]
+    names = ("pt", "eta", "phi", "mass") if polar else ("px", "py", "pz", "E")
+    with np.errstate(all="ignore"):
+        bad, _ = _full_check(stored, names, polar, None)
+    cleared = _surely_valid(stored, polar)
+    assert not cleared[bad].any()
+    assert cleared.mean() > 0.3  # it does clear the ordinary particles
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -17,7 +17,8 @@ import numpy as np
 
 from hepsym.errors import InputFileError
 from hepsym.events import Beams, Events
-from hepsym.io._root_columns import Piece, build_chunk, column, particles_from_chunks
+from hepsym.io._root_columns import build_chunk, column
+from hepsym.io._root_merge import Piece, particles_from_chunks
 from hepsym.io._root_naming import CollectionSpec, find_weight_branch, pid_from_name
 
 __all__ = ("ReadPlan",)

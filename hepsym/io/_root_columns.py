@@ -1,15 +1,10 @@
-"""Turn chunks of ROOT branches into flat particle columns and ``Momentum4D`` arrays.
+"""Turn one chunk of ROOT (or Parquet) columns into flat particle columns per collection.
 
 The second half of :mod:`hepsym.io.root`: given the :class:`CollectionSpec` of each
-collection and one chunk read by ``uproot``, take every particle's momentum, PDG id
-and charge as flat numpy columns (views of ``uproot``'s buffers, in the file's
-dtypes), then, once for all chunks, convert each column to its output dtype while
-interleaving the collections event by event, and build the ``Momentum4D`` layout
-directly over one shared offsets index.
-
-The reading itself (decompression) is ``uproot``'s; what is spent here is one pass
-per output column, plus, with several collections, the gather permutation (about
-a third of this module's time then).
+collection and one chunk read by ``uproot``, take every particle's momentum, PDG id,
+charge and status as flat numpy columns (views of ``uproot``'s buffers, in the file's
+dtypes). :mod:`hepsym.io._root_merge` then converts and interleaves them, once for all
+chunks, into the ``Momentum4D`` particles.
 """
 
 from __future__ import annotations
@@ -21,31 +16,15 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from hepsym.io._root_merge import DTYPES, Columns, Piece
 from hepsym.io._root_naming import CollectionSpec
 from hepsym.particles import CHARGED_LEPTONS, pdg_charge, pdg_mass
 
-__all__ = ("build_chunk", "column", "particles_from_chunks")
-
-#: Output dtype of each particle column; the momentum components are float64.
-_DTYPES = {"pid": np.int32, "status": np.int8, "charge": np.float32, "collection": np.int8}
-
-#: vector's names of the coordinates, as ``vector.zip`` gives them.
-_VECTOR_NAMES = {
-    "px": "x",
-    "py": "y",
-    "pz": "z",
-    "E": "t",
-    "pt": "rho",
-    "eta": "eta",
-    "phi": "phi",
-    "mass": "tau",
-}
+__all__ = ("build_chunk", "column")
 
 _PID: type[np.int32] = np.int32
 _CHARGE: type[np.float32] = np.float32
-assert (_DTYPES["pid"], _DTYPES["charge"]) == (_PID, _CHARGE)
-
-Columns = dict[str, "np.ndarray | np.generic"]
+assert (DTYPES["pid"], DTYPES["charge"]) == (_PID, _CHARGE)
 
 
 def column(arrays: ak.Array, name: str) -> ak.Array:
@@ -130,9 +109,6 @@ def _offsets(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray:
     return offsets
 
 
-Piece = tuple[np.ndarray, Columns]
-
-
 def build_chunk(
     arrays: ak.Array,
     specs: Sequence[CollectionSpec],
@@ -144,7 +120,7 @@ def build_chunk(
 
     The columns stay in the file's dtypes (views of ``uproot``'s buffers where
     possible) and a column that is the same for every particle of a collection is a
-    numpy scalar: :func:`particles_from_chunks` converts and interleaves them all in
+    numpy scalar: :func:`hepsym.io._root_merge.particles_from_chunks` converts and interleaves them all in
     one pass.
     """
     chunk = _Chunk(arrays)
@@ -156,126 +132,6 @@ def build_chunk(
         fields["status"] = _status(chunk, spec)
         pieces.append((offsets, fields))
     return pieces
-
-
-def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
-    """The ``Momentum4D`` particles of all chunks, built once from flat columns.
-
-    Each output column is written once, in its final dtype: a plain converting copy
-    when one collection is read (none at all when a single chunk already has that
-    dtype), else a gather through a permutation that puts each event's collections
-    one after the other (what ``ak.concatenate(axis=1)`` does, for one ``np.take``
-    per column).
-    """
-    n_coll = len(chunks[0])
-    per_coll = [_join_offsets([chunk[c][0] for chunk in chunks]) for c in range(n_coll)]
-    if n_coll == 1:
-        offsets, perm, collection = per_coll[0], None, None
-    else:
-        offsets, perm, collection = _interleave(per_coll)
-    n = int(offsets[-1])
-    # Source columns laid end to end before the gather; one buffer serves every column.
-    scratch = np.empty(0 if perm is None else n, dtype=np.float64)
-    coords = [k for k in chunks[0][0][1] if k not in _DTYPES]
-    columns: dict[str, np.ndarray] = {}
-    for name in [*coords, "pid", "charge", "status"]:
-        values = [[(int(ch[c][0][-1]), ch[c][1][name]) for ch in chunks] for c in range(n_coll)]
-        dtype = np.dtype(_DTYPES.get(name, np.float64))
-        columns[name] = _column(values, n, dtype, perm, collection, scratch)
-    columns["collection"] = (
-        np.zeros(n, dtype=_DTYPES["collection"]) if collection is None else collection
-    )
-    names = [_VECTOR_NAMES[k] for k in coords] + ["pid", "status", "charge", "collection"]
-    contents = [ak.contents.NumpyArray(columns[k]) for k in [*coords, *names[4:]]]
-    record = ak.contents.RecordArray(contents, names, parameters={"__record__": "Momentum4D"})
-    # vector's awkward behaviour is registered globally by hepsym.events.
-    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), record))
-
-
-def _join_offsets(pieces: Sequence[np.ndarray]) -> np.ndarray:
-    """Offsets of consecutive chunks as one offsets array."""
-    if len(pieces) == 1:
-        return pieces[0]
-    shifts = np.cumsum([0] + [int(o[-1]) for o in pieces[:-1]])
-    return np.concatenate(
-        [pieces[0][:1]] + [o[1:] + s for o, s in zip(pieces, shifts, strict=True)]
-    )
-
-
-def _interleave(per_coll: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merged offsets, gather permutation and collection index of several collections.
-
-    Output particle ``p`` is particle ``perm[p]`` of the collections' columns laid
-    end to end (all of the first collection, then all of the second...). Within one
-    (event, collection) segment ``perm`` goes up by one, so it is a running sum of
-    ones with a jump at the first slot of each segment: one ``cumsum``, where an
-    ``np.repeat`` over the segments costs twice as much.
-    """
-    bases = np.cumsum([0] + [int(o[-1]) for o in per_coll])
-    merged = per_coll[0].copy()
-    for o in per_coll[1:]:
-        merged += o
-    # Source bounds of every segment in output order (event-major, then collection):
-    # row e of ``bounds`` holds where each collection's event e starts in the sources.
-    bounds = np.empty((len(merged), len(per_coll)), dtype=np.int64)
-    for c, o in enumerate(per_coll):
-        np.add(o, bases[c], out=bounds[:, c])
-    begin, end = bounds[:-1].reshape(-1), bounds[1:].reshape(-1)
-    filled = end != begin
-    # np.compress is twice as fast as boolean indexing here.
-    begin, end = np.compress(filled, begin), np.compress(filled, end)
-    starts = np.zeros(len(begin), dtype=np.int64)  # where each segment goes in the output
-    np.cumsum((end - begin)[:-1], out=starts[1:])
-    perm = np.ones(int(merged[-1]), dtype=np.int64)
-    if len(perm):
-        steps = begin  # jump from the last source of the previous segment to this one
-        steps[1:] -= end[:-1]
-        steps[1:] += 1
-        perm[starts] = steps
-    np.cumsum(perm, out=perm)
-    collection = np.zeros(len(perm), dtype=_DTYPES["collection"])
-    for base in bases[1:-1]:
-        collection += perm >= base
-    return merged, perm, collection
-
-
-def _column(
-    values: Sequence[Sequence[tuple[int, np.ndarray | np.generic]]],
-    n: int,
-    dtype: np.dtype,
-    perm: np.ndarray | None,
-    collection: np.ndarray | None,
-    scratch: np.ndarray,
-) -> np.ndarray:
-    """One output column from its (size, values) pieces, by collection, then by chunk."""
-    constants = [_constant([piece for _, piece in pieces]) for pieces in values]
-    if all(c is not None for c in constants):
-        table = np.asarray(constants, dtype=dtype)
-        if collection is None or (table == table[0]).all() or np.isnan(table).all():
-            return np.full(n, table[0], dtype=dtype)
-        return table.take(collection)
-    if perm is None and len(values[0]) == 1 and np.ndim(values[0][0][1]):
-        # One chunk of one collection: no copy if it has the output dtype already.
-        return np.asarray(values[0][0][1], dtype=dtype)
-    out = np.empty(n, dtype=dtype) if perm is None else scratch.view(dtype)[:n]
-    start = 0
-    for pieces in values:
-        for count, piece in pieces:
-            out[start : start + count] = piece  # converts to the output dtype on the way
-            start += count
-    if perm is None:
-        return out
-    # mode="clip" skips the bounds check and its buffer: perm is in range by construction.
-    return out.take(perm, mode="clip")
-
-
-def _constant(pieces: Sequence[np.ndarray | np.generic]) -> np.ndarray | np.generic | None:
-    """The value of a column that is the same scalar in every chunk, else ``None``."""
-    if any(np.ndim(p) for p in pieces):
-        return None
-    first = pieces[0]
-    same = all(p == first or (np.isnan(p) and np.isnan(first)) for p in pieces)
-    return first if same else None
 
 
 #: Generator status codes (HepMC, Pythia, EDM4hep ``generatorStatus``) of incoming
