@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,8 +118,16 @@ def test_pp_p4_pt_sums_on_shell_and_the_z_mass_approximately():
     assert kinds.count((2, "exact")) == 2
     approx = [r for r in d.discovered if r.kind == "approximate"]
     assert len(approx) == 1
-    assert approx[0].formula.startswith("m(mu- mu+)^2 ~ 8")
-    assert approx[0].matches.startswith("m_Z")
+    # read as a physicist writes it, not as the fitted polynomial (kept beside it)
+    assert re.fullmatch(
+        r"m\(mu- mu\+\)\^2 ~ 8\d{3} GeV\^2, spread \d{3} GeV\^2 \(approximate\)",
+        approx[0].formula,
+    ), approx[0].formula
+    assert approx[0].polynomial
+    assert approx[0].polynomial != approx[0].formula
+    assert approx[0].matches == "m_Z"
+    assert approx[0].spread_ratio is not None
+    assert approx[0].spread_ratio < 0.05
     assert d.discovered_dim == 3
     assert d.hilbert_dim == 3
     assert d.all_recovered
@@ -164,3 +174,76 @@ def test_cli_discover_dataset_json_and_bad_option():
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0
     assert "max_degree" in bad.stderr
+
+
+def test_zero_weight_events_do_not_count():
+    """Weights: the least squares and the samples use |w|; events of weight 0 are left out."""
+    rng = np.random.default_rng(4)
+    phi = rng.uniform(0, 2 * np.pi, 4000)
+    X = np.r_[10 * np.c_[np.cos(phi), np.sin(phi)], rng.uniform(-10, 10, (400, 2))]
+    w = np.r_[rng.uniform(0.5, 2.0, 4000) * rng.choice([-1.0, 1.0], 4000), np.zeros(400)]
+    unweighted = discover(X, geometric=False)
+    assert unweighted.discovered_dim == 2
+    fm = dataclasses.replace(hepsym.FeatureMatrix.from_array(X), weights=w)
+    d = discover(fm, geometric=False)
+    assert [r.formula for r in d.discovered] == ["x1^2 + x2^2 = 100"]
+    assert d.discovered_dim == 1
+    assert d.weighted
+    assert d.to_dict()["weighted"]
+
+
+# Generated samples: the wide Drell-Yan window and e+e- -> W+W- (Pythia, hard process) ------
+
+WW_SETTINGS = (
+    "WeakSingleBoson:ffbar2ffbar(s:gmZ) = off",
+    "WeakDoubleBoson:ffbar2WW = on",
+    "24:onMode = off",
+    "24:onIfAny = 13",
+)
+
+
+def _generated(tmp_path_factory, name: str, process: str, n: int, **run) -> hepsym.FeatureMatrix:
+    pytest.importorskip("pythia8mc")
+    from hepsym.generate import generate
+
+    path = tmp_path_factory.mktemp("discover") / f"{name}.lhe.gz"
+    generate(process, n, output=path, **run)
+    return hepsym.prepare(hepsym.InputSpec(path=str(path), features="p4")).features
+
+
+@pytest.mark.generate
+def test_pp_wide_mass_window_has_no_mass_relation(tmp_path_factory):
+    """20-1000 GeV: the Z peak sits on a continuum; m(mumu)^2 is no relation: 8 - 4 = 4."""
+    fm = _generated(tmp_path_factory, "wide", "pp-zmumu", 4000, mass_window=(20.0, 1000.0))
+    d = discover(fm, geometric=False)
+    assert [r.kind for r in d.discovered].count("approximate") == 0
+    kinds = sorted((r.degree, r.kind) for r in d.discovered)
+    assert kinds == [(1, "exact")] * 2 + [(2, "exact")] * 2
+    assert d.discovered_dim == 4
+    assert any("not peaked" in n for n in d.notes)
+    assert d.all_recovered
+
+
+@pytest.mark.generate
+def test_ee_ww_to_four_leptons_sums_on_shell_and_two_w_masses(tmp_path_factory):
+    """e+e- -> W+W- -> mu+ nu mu- nu~ at 250 GeV: 4 sums, 4 on-shell, 2 W masses: 16 - 10 = 6."""
+    fm = _generated(
+        tmp_path_factory, "ww", "ee-mumu", 3000, sqrt_s=250.0, seed=5, settings=WW_SETTINGS
+    )
+    d = discover(fm, max_degree=2, geometric=False)
+    assert d.discovered_dim == 6
+    exact = [r for r in d.discovered if r.kind == "exact"]
+    assert sorted(r.degree for r in exact) == [1, 1, 1, 1, 2, 2, 2, 2]
+    approx = sorted(r.formula for r in d.discovered if r.kind == "approximate")
+    assert len(approx) == 2
+    for f, pair in zip(approx, ("mu+ nu_mu", "mu- nu_mu_bar"), strict=True):
+        assert re.fullmatch(
+            rf"m\({re.escape(pair)}\)\^2 ~ 6\d{{3}} GeV\^2, spread \d{{3}} GeV\^2 \(approximate\)",
+            f,
+        ), f
+    assert sorted(r.matches for r in d.discovered if r.kind == "approximate") == [
+        "m_W(mu_minus,nu_mu_bar)",
+        "m_W(mu_plus,nu_mu)",
+    ]
+    assert d.all_recovered
+    assert len(d.reconciled) == 10

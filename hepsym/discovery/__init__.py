@@ -11,21 +11,27 @@ method, the rules and their tolerances: ``docs/discover.md``.
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from hepsym.constraints.base import Constraint, evaluation_matrix
-from hepsym.constraints.counting import acts, jacobian, rank
+from hepsym.constraints.base import evaluation_matrix
+from hepsym.discovery.dimension import count, growth_dim, hilbert_dim, two_nn
 from hepsym.discovery.formula import Polynomial, expand, readable
-from hepsym.discovery.ideal import IdealResult, Rules, vanishing_ideal
-from hepsym.discovery.reconcile import APPROX_RTOL, EXACT_RTOL, in_span, match
+from hepsym.discovery.ideal import (
+    PEAK_MIN_FRACTION,
+    PEAK_N_WIDTHS,
+    IdealResult,
+    Relation,
+    Rules,
+    vanishing_ideal,
+)
+from hepsym.discovery.recognise import invariant_masses
+from hepsym.discovery.reconcile import NamedCheck, reconcile
 from hepsym.discovery.result import Discovered, Discovery, Reconciled
-from hepsym.discovery.variables import Variables, variables
-from hepsym.errors import ConstraintError, FeatureError, HepsymError, OptionError
+from hepsym.discovery.variables import Variables, particle_text, variables
+from hepsym.errors import ConstraintError, FeatureError, OptionError
 from hepsym.features import FeatureMatrix, constant_columns
 from hepsym.spec import ConstraintSpec
 
@@ -56,6 +62,17 @@ def feature_precision(X: np.ndarray, sample: int = 2000) -> float:
         if np.array_equal(back, x):
             return 0.5 * 10.0 ** (1 - digits)
     return 1e-16
+
+
+def _abs_weights(fm: FeatureMatrix) -> np.ndarray | None:
+    """|w| of weighted events (``None`` for none or equal ones): the least squares' measure."""
+    from hepsym.constraints.verify import event_weights
+
+    w = event_weights(fm.weights, fm.n_events)
+    if w is None:
+        return None
+    w = np.abs(w)
+    return w if float(w.sum()) > 0 else None
 
 
 def _constants(fm: FeatureMatrix, V: Variables) -> dict[str, float]:
@@ -95,52 +112,6 @@ def _energy_as_momentum(poly: Polynomial, V: Variables, constants: dict[str, flo
     )
 
 
-def _growth_dim(hilbert: Sequence[int], fallback: int) -> int:
-    """The dimension from the growth of the Hilbert function: h(d) ~ d^(k - 1).
-
-    From the last two degrees, k = 1 + round(log(h(D) / h(D-1)) / log(D / (D-1))):
-    constant h (a curve) gives 1, linear h (a surface) 2. A low-degree estimate: it
-    approaches the dimension from below for k >= 4 at degree <= 3.
-    """
-    D = len(hilbert) - 1
-    if D < 2 or hilbert[D] == 0 or hilbert[D - 1] == 0:
-        return 0 if D >= 1 and hilbert[D] == 0 else fallback
-    return 1 + round(math.log(hilbert[D] / hilbert[D - 1]) / math.log(D / (D - 1)))
-
-
-def _hilbert_dim(ideal: IdealResult, n_vars: int) -> int:
-    """Largest set of variables no leading term is a monomial of: the dimension of the
-    leading-term ideal (an upper bound where the relations found are not all)."""
-    supports = [frozenset(j for j, e in enumerate(r.terms[0]) if e) for r in ideal.relations]
-    for k in range(n_vars, -1, -1):
-        combos = itertools.combinations(range(n_vars), k)
-        for S in itertools.islice(combos, 200_000):
-            s = set(S)
-            if not any(sup <= s for sup in supports):
-                return k
-    return 0
-
-
-def _as_constraint(i: int, poly: Polynomial, V: Variables) -> Constraint:
-    def func(X: np.ndarray) -> np.ndarray:
-        return poly(V.of_evaluation(X))
-
-    def terms(X: np.ndarray) -> np.ndarray:
-        from hepsym.discovery.ideal import evaluate
-
-        return (evaluate(V.of_evaluation(X), poly.terms) * np.asarray(poly.coefficients)).T
-
-    return Constraint(
-        name=f"discovered_{i + 1}",
-        formula=poly.formula,
-        kind="user",
-        func=func,
-        expected=0.0,
-        terms=terms,
-        parameters=True,
-    )
-
-
 def discover(
     X_or_fm: Any,
     names: Sequence[str] | None = None,
@@ -156,6 +127,7 @@ def discover(
 
     Args:
         X_or_fm: a :class:`~hepsym.features.FeatureMatrix` or an array (events x features).
+            A feature matrix's event weights weigh the least squares and the samples (|w|).
         names: feature names for an array (default ``x1, x2, ...``).
         max_degree: highest degree searched (1 to 6; 3 by default, 4 finds a torus).
         tolerance: the exact rule's relative residual (default: 1e-9, or 10 x the
@@ -175,32 +147,26 @@ def discover(
         FeatureError: non-finite features.
         ConstraintError: too few events.
     """
-    if not 1 <= int(max_degree) <= MAX_DEGREE:
-        msg = f"max_degree must be from 1 to {MAX_DEGREE}, got {max_degree}"
-        raise OptionError(msg)
-    if tolerance is not None and not 0 < tolerance < 1:
-        msg = f"tolerance must be in (0, 1), got {tolerance}"
-        raise OptionError(msg)
-    if chunk < 1:
-        msg = f"chunk must be at least 1, got {chunk}"
-        raise OptionError(msg)
+    _check_options(max_degree, tolerance, chunk)
     fm = X_or_fm if isinstance(X_or_fm, FeatureMatrix) else FeatureMatrix.from_array(X_or_fm, names)
     fm.check_finite()
     if fm.n_events < MIN_EVENTS:
         msg = f"{fm.source or '<features>'}: {fm.n_events} events are too few; need at least {MIN_EVENTS}"
         raise ConstraintError(msg)
     V = variables(fm)
-    precision = feature_precision(fm.X)
-    exact_tol = tolerance if tolerance is not None else max(EXACT_TOL, 10 * precision)
+    exact_tol = tolerance if tolerance is not None else max(EXACT_TOL, 10 * feature_precision(fm.X))
     rules = Rules(exact_tol=exact_tol)
-    mean = V.values.mean(axis=0)
-    std = V.values.std(axis=0)
+    weights = _abs_weights(fm)
+    mean = np.average(V.values, axis=0, weights=weights)
+    std = np.sqrt(np.average((V.values - mean) ** 2, axis=0, weights=weights))
     const = constant_columns(V.values)
     std = np.where(const | (std == 0), 1.0, std)
     Z = (V.values - mean) / std
     Z[:, const] = 0.0
     try:
-        ideal = vanishing_ideal(Z, V.groups, int(max_degree), rules, chunk=chunk, seed=seed)
+        ideal = vanishing_ideal(
+            Z, V.groups, int(max_degree), rules, chunk=chunk, seed=seed, weights=weights
+        )
     except np.linalg.LinAlgError as err:
         # a known limit: nearly dependent monomials on few, coarse events (reco NanoAOD)
         msg = (
@@ -211,197 +177,177 @@ def discover(
 
     rng = np.random.default_rng(seed)
     check = np.sort(rng.choice(fm.n_events, size=min(fm.n_events, N_CHECK), replace=False))
-    Vs = V.values[check]
     constants = _constants(fm, V)
     polys = [
-        readable(expand(r, mean, std), Vs, V.names, V.display, V.unit, r.kind == "exact", constants)
+        readable(
+            expand(r, mean, std),
+            V.values[check],
+            V.names,
+            V.display,
+            V.unit,
+            r.kind == "exact",
+            constants,
+        )
         for r in ideal.relations
     ]
-    found = [_as_constraint(i, p, V) for i, p in enumerate(polys)]
-
-    spec = ConstraintSpec()
-    Xe = evaluation_matrix(fm)
-    sample = np.sort(rng.choice(fm.n_events, size=min(spec.n_sample, fm.n_events), replace=False))
-    Xs = Xe[sample]
-    col_scale = np.sqrt(np.mean(fm.X * fm.X, axis=0))
-    col_scale = np.where(col_scale > 0, col_scale, 1.0)
-    J = jacobian(found, Xs, col_scale, spec.rel_step)
-    scales = (
-        np.stack([np.abs(_terms(c, Xs)).sum(axis=0) for c in found])
-        if found
-        else np.empty((0, len(Xs)))
-    )
-    acting = acts(J, col_scale, scales, spec.zero_tol) if found else np.zeros(0, bool)
-    use = [i for i in range(len(found)) if acting[i]]
-    rr = rank(J[use], col_scale, spec.rank_rtol) if use else None
-    r = rr.rank if rr is not None else 0
+    kinds = [r.kind for r in ideal.relations]
+    n_sample = min(ConstraintSpec().n_sample, fm.n_events)
+    Xs = evaluation_matrix(fm)[np.sort(rng.choice(fm.n_events, size=n_sample, replace=False))]
+    counted = count(fm, polys, kinds, V, Xs)
+    r = counted.rank.rank if counted.rank is not None else 0
 
     notes = [V.note] if V.note else []
-    resonance_forms: dict[int, str] = {}
-    named_rows, matches, reconciled = _reconcile(
-        fm, resonance_forms, found, ideal, J, use, Xs, col_scale, constraints, seed, notes
+    approximate = [k == "approximate" for k in kinds]
+    n_named, matches, reconciled, named_notes = reconcile(
+        NamedCheck(
+            fm, counted.J, approximate, counted.use, Xs, counted.col_scale, constraints, seed
+        )
     )
-    items = []
-    same = _restated(J, use, col_scale) if any(V.lifted) else set()
-    if same:
+    notes += named_notes
+    if counted.restated:
         notes.append(
-            f"{len(same)} generator(s) of the lifted variables restate an earlier one on the "
-            "features (the same surface through E = sqrt(|p|^2 + m^2)): not listed"
+            f"{len(counted.restated)} generator(s) restate earlier ones on the features (their "
+            "gradient lies in the span of those before: a consequence, or the same surface "
+            "through E = sqrt(|p|^2 + m^2)): not listed"
         )
-    for i, (rel, poly) in enumerate(zip(ideal.relations, polys, strict=True)):
-        if i in same:
-            continue
-        as_momentum = _energy_as_momentum(poly, V, constants)
-        formula = as_momentum or poly.formula
-        if i in resonance_forms:
-            formula = f"{resonance_forms[i]} {formula.split(' ~ ')[0]})"
-        note = (
-            ""
-            if acting[i]
-            else "restates the lift (E from |p| and m): does not act on the features"
+    masses = invariant_masses(
+        {i: p for i, (p, k) in enumerate(zip(polys, kinds, strict=True)) if k == "approximate"},
+        [p for p, k in zip(polys, kinds, strict=True) if k == "exact"],
+        V,
+        V.of_evaluation(Xs),
+        V.values[check],
+    )
+    for i, reading in masses.items():
+        matches[i] = _named_as_read(reading, reconciled) or matches.get(i, "-")
+    items = [
+        _item(
+            rel,
+            poly,
+            (V, constants, masses.get(i, "")),
+            bool(counted.acting[i]),
+            matches.get(i, "-"),
         )
-        items.append(
-            Discovered(
-                formula=formula,
-                degree=2 if as_momentum else rel.degree,
-                kind=rel.kind,
-                residual_rel=rel.residual_rel,
-                width=poly.width,
-                matches=matches.get(i, "-"),
-                spread_ratio=rel.spread_ratio,
-                acts=bool(acting[i]),
-                note=note,
-            )
-        )
-    two_nn = None
-    if geometric:
-        two_nn = _two_nn(fm, seed, notes)
+        for i, (rel, poly) in enumerate(zip(ideal.relations, polys, strict=True))
+        if i not in counted.restated
+    ]
+    tnn = two_nn(fm, seed, notes) if geometric else None
     d = fm.n_features - r
-    if not ideal.relations:
-        notes.append(f"no polynomial relation up to degree {int(max_degree)}")
-    if ideal.rejected:
-        worst = max(r.neighbour_ratio for r in ideal.rejected)
-        notes.append(
-            f"{len(ideal.rejected)} candidates looked approximate (spread <= {rules.max_spread:g}) "
-            f"but their residual is a smooth function of the position (neighbour ratio <= "
-            f"{worst:.2g} < {rules.noise:g}): truncated series of relations that are no "
-            "polynomials, not counted"
-        )
-    if two_nn is not None and two_nn[0] < d - 0.5:
-        notes.append(
-            f"TwoNN sees {two_nn[0]:.2f} dimensions, fewer than the {d} the polynomial relations "
-            f"leave: the events obey a relation that is no polynomial of degree <= {int(max_degree)}"
-        )
+    notes += _search_notes(ideal, rules, int(max_degree), d, tnn)
     return Discovery(
         discovered=tuple(items),
         discovered_dim=d,
         n_features=fm.n_features,
         n_events=fm.n_events,
         rank=r,
-        rank_stability=rr.stability if rr is not None else 1.0,
+        rank_stability=counted.rank.stability if counted.rank is not None else 1.0,
         hilbert=ideal.hilbert,
-        hilbert_dim=_growth_dim(ideal.hilbert, _hilbert_dim(ideal, len(V.names))),
-        leading_dim=_hilbert_dim(ideal, len(V.names)),
+        hilbert_dim=growth_dim(ideal.hilbert, hilbert_dim(ideal, len(V.names))),
+        leading_dim=hilbert_dim(ideal, len(V.names)),
         max_degree=int(max_degree),
         exact_tol=exact_tol,
         max_spread=rules.max_spread,
         noise=rules.noise,
         variables=V.names,
         reconciled=tuple(reconciled),
-        named_checked=named_rows,
-        two_nn=two_nn,
+        named_checked=n_named,
+        two_nn=tnn,
         source=fm.source,
         notes=tuple(notes),
+        weighted=weights is not None,
     )
 
 
-def _reconcile(
-    fm: FeatureMatrix,
-    resonance_forms: dict[int, str],
-    found: Sequence[Constraint],
-    ideal: IdealResult,
-    J: np.ndarray,
-    use: Sequence[int],
-    Xs: np.ndarray,
-    col_scale: np.ndarray,
-    named: Any,
-    seed: int,
-    notes: list[str],
-) -> tuple[int, dict[int, str], list[Reconciled]]:
-    """Match every acting discovered relation to a named one; test the named that hold.
-
-    ``named`` is the constraint table of ``fm`` when the caller has it (``analyze`` does);
-    otherwise it is computed here.
-    """
-    from hepsym.constraints import analyze_constraints
-
-    if named is None:
-        try:
-            named = analyze_constraints(fm, seed=seed)
-        except HepsymError as err:
-            notes.append(f"named constraints not checked: {err}")
-            return 0, {}, []
-    keep = [
-        k
-        for k, row in enumerate(named.rows)
-        if row.holds and row.acts_on_features and named.candidates[k].countable
-    ]
-    cands = [named.candidates[k] for k in keep]
-    Jn = jacobian(cands, Xs, col_scale, ConstraintSpec().rel_step)
-    approx_n = [named.rows[k].status == "approximate" for k in keep]
-    approx_f = [ideal.relations[i].kind == "approximate" for i in use]
-    names = [named.rows[k].name for k in keep]
-    labels = match(J[list(use)], approx_f, Jn, approx_n, names, col_scale)
-    matches = dict(zip(use, labels, strict=True))
-    Xe = evaluation_matrix(fm)
-    for i, label in matches.items():
-        k = next((j for j, nm in enumerate(names) if label.startswith(nm + " ")), None)
-        if (
-            k is None
-            or named.rows[keep[k]].kind != "resonance"
-            or ideal.relations[i].kind != "approximate"
-        ):
+def _named_as_read(reading: str, reconciled: Sequence[Reconciled]) -> str:
+    """The approximate named constraint over the particles an m(S)^2 reading names, if any."""
+    group = set(reading.split("(", 1)[1].split(")", 1)[0].split())
+    for r in reconciled:
+        if r.status != "approximate" or "invariant mass of (" not in r.formula:
             continue
-        c = cands[k]
-        m2 = c.evaluate(c.view(Xe, fm.n_features)) ** 2
-        q1, q3 = np.percentile(m2, [25.0, 75.0])
-        pair = c.formula.split("invariant mass of ")[-1].split(" =")[0]
-        pair = pair.replace("_minus", "-").replace("_plus", "+").replace(", ", " ")
-        resonance_forms[i] = (
-            f"m{pair}^2 ~ {float(np.median(m2)):.5g} GeV^2, spread (IQR) {float(q3 - q1):.3g} GeV^2 "
-            f"(approximate; found as"
+        inside = r.formula.split("invariant mass of (", 1)[1].split(")", 1)[0]
+        if {particle_text(x.strip()) for x in inside.split(",")} == group:
+            return r.name
+    return ""
+
+
+def _check_options(max_degree: int, tolerance: float | None, chunk: int) -> None:
+    if not 1 <= int(max_degree) <= MAX_DEGREE:
+        msg = f"max_degree must be from 1 to {MAX_DEGREE}, got {max_degree}"
+        raise OptionError(msg)
+    if tolerance is not None and not 0 < tolerance < 1:
+        msg = f"tolerance must be in (0, 1), got {tolerance}"
+        raise OptionError(msg)
+    if chunk < 1:
+        msg = f"chunk must be at least 1, got {chunk}"
+        raise OptionError(msg)
+
+
+def _item(
+    rel: Relation,
+    poly: Polynomial,
+    where: tuple[Variables, dict[str, float], str],
+    acting: bool,
+    matches: str,
+) -> Discovered:
+    """One generator as listed: the readable formula, its kind, match and numbers.
+
+    ``where``: the variables, the constants of the physics, and the invariant mass the
+    relation was read as (empty: none).
+    """
+    V, constants, mass = where
+    as_momentum = _energy_as_momentum(poly, V, constants)
+    formula = mass or as_momentum or poly.formula
+    return Discovered(
+        formula=formula,
+        degree=2 if as_momentum else rel.degree,
+        kind=rel.kind,
+        residual_rel=rel.residual_rel,
+        width=poly.width,
+        matches=matches,
+        spread_ratio=rel.spread_ratio,
+        acts=acting,
+        note=_note(acting, bool(mass), poly.formula),
+        polynomial=poly.formula,
+        peak_fraction=rel.peak_fraction,
+        shuffled_fraction=rel.shuffled_fraction,
+    )
+
+
+def _note(acting: bool, read: bool, fitted: str) -> str:
+    if not acting:
+        return "restates the lift (E from |p| and m): does not act on the features"
+    if read:
+        what = f"fitted as {fitted}" if len(fitted) <= 100 else "fitted polynomial: --json"
+        return f"{what}; the same modulo the other relations"
+    return ""
+
+
+def _search_notes(
+    ideal: IdealResult, rules: Rules, max_degree: int, d: int, tnn: tuple[float, float] | None
+) -> list[str]:
+    """What the search refused, and what TwoNN says beside it."""
+    notes = []
+    if not ideal.relations:
+        notes.append(f"no polynomial relation up to degree {max_degree}")
+    smooth = [r for r in ideal.rejected if r.reason == "smooth"]
+    broad = [r for r in ideal.rejected if r.reason == "broad"]
+    if broad:
+        notes.append(
+            f"{len(broad)} candidates were narrow against shuffled events (IQR ratio <= "
+            f"{rules.max_spread:g}) but not peaked (fewer than {PEAK_MIN_FRACTION:.0%} of the "
+            f"events within {PEAK_N_WIDTHS:g} IQRs of the median, or more than "
+            f"{rules.max_shuffled:.0%} of the shuffled events there): a continuum, not counted"
         )
-    out = []
-    Ju = J[list(use)]
-    for k, name in enumerate(names):
-        tol = APPROX_RTOL if approx_n[k] or any(approx_f) else EXACT_RTOL
-        ok = bool(len(use)) and in_span(Ju, Jn[k], col_scale, tol)
-        out.append(Reconciled(name, named.rows[k].formula, named.rows[k].status, ok))
-    return len(keep), matches, out
-
-
-def _terms(c: Constraint, X: np.ndarray) -> np.ndarray:
-    assert c.terms is not None
-    return np.asarray(c.terms(X))
-
-
-def _restated(J: np.ndarray, use: Sequence[int], col_scale: np.ndarray) -> set[int]:
-    """Acting generators whose gradient is parallel to an earlier one's on every event."""
-    out = set()
-    for a, i in enumerate(use):
-        if any(in_span(J[[j]], J[i], col_scale, EXACT_RTOL) for j in use[:a] if j not in out):
-            out.add(i)
-    return out
-
-
-def _two_nn(fm: FeatureMatrix, seed: int, notes: list[str]) -> tuple[float, float] | None:
-    from hepsym.geometry import two_nn
-
-    try:
-        res = two_nn(fm.X, seed=seed)
-    except HepsymError as err:
-        notes.append(f"TwoNN not estimated: {err}")
-        return None
-    if not math.isfinite(res.dim):
-        return None
-    return float(res.dim), float(res.err)
+    if smooth:
+        worst = max(r.neighbour_ratio for r in smooth)
+        notes.append(
+            f"{len(smooth)} candidates looked approximate (narrow and peaked) but their "
+            f"residual is a smooth function of the position (neighbour ratio <= "
+            f"{worst:.2g} < {rules.noise:g}): truncated series of relations that are no "
+            "polynomials, not counted"
+        )
+    if tnn is not None and tnn[0] < d - 0.5:
+        notes.append(
+            f"TwoNN sees {tnn[0]:.2f} dimensions, fewer than the {d} the polynomial relations "
+            f"leave: the events obey a relation that is no polynomial of degree <= {max_degree}"
+        )
+    return notes

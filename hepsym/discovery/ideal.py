@@ -10,25 +10,44 @@ Every candidate t is fitted by least squares on the span of the monomials of O (
 constant included) and of the candidates before it that were kept:
 g = t - sum_s c_s s, with every monomial scaled to unit RMS over the events. Its
 **relative residual** is RMS(g) / |(1, c)|: the RMS over events relative to the norm of
-its coefficients. The rules (:class:`Rules`):
+its coefficients.
 
-* *exact* when the relative residual is at most ``exact_tol`` (1e-9, or 10 x the relative
-  precision the features are written with, whichever is larger);
-* *approximate* when its **spread** is at most ``max_spread`` (0.25): the spread is
-  std(g) / std(g on events shuffled between particles or columns) where g ties several
-  of them together, and the relative residual (g against its own terms) where it does
-  not; and when its residual is a width, not a truncated series: a spread across the
-  surface is noise between neighbouring events, a truncated series (y - P(x) for
-  y = sin(x)) is a smooth function of the position. So the *neighbour ratio*
-  mean (g_i - g_nn(i))^2 / (2 var g), nn(i) the nearest other event in z, must be at least
-  ``noise`` (0.5): ~1 for the Breit-Wigner spread of m^2 ~ M^2, ~0 for sin(x);
-* otherwise t joins O.
+Two passes. The **exact** pass is plain ABM: a candidate is an *exact* relation when its
+relative residual is at most ``exact_tol`` (1e-9, or 10 x the relative precision the
+features are written with, whichever is larger), otherwise it joins O. The **approximate**
+pass starts again from the constant, among the monomials of the exact O only (every one
+is then in normal form modulo the exact relations, which never hold on shuffled events
+and so never mix in), and multiples g z^o of the approximate relations found so far join
+the span: a candidate they span to rounding level is their consequence, not a relation.
+A candidate is an *approximate* relation by one rule for every dataset (:class:`Rules`),
+with g on a subsample of the events and on events shuffled between particles (columns for
+custom features: particle 1 of event i with particle 2 of event pi(i)):
+
+* **narrow**: IQR(g) <= ``max_spread`` (0.25) x IQR(g on the shuffled events) where g ties
+  several particles together (a law that ties them is narrow against the recombined
+  events, a mere correlation of scales is not); for a g of one particle, whose shuffle
+  changes nothing, the relative residual instead;
+* **peaked**: at least ``PEAK_MIN_FRACTION`` (65%) of the events lie within
+  ``PEAK_N_WIDTHS`` (3) x IQR(g) of its median, and at most ``max_shuffled`` (25%) of the
+  shuffled events do (constants of :mod:`hepsym.constraints.verify`'s resonance rule). A
+  resonance peak holds ~90% of the events there and ~10% of the shuffled ones; a falling
+  continuum with a peak on it (a Drell-Yan window of 20-1000 GeV) has an IQR as wide as
+  its median and ~70% of the shuffled events in that window: not a relation;
+* **noise**: its residual is a width, not a truncated series. The *neighbour ratio*
+  mean (g_i - g_nn(i))^2 / (2 var g), nn(i) the nearest other event in z, must be at
+  least ``noise`` (0.5): ~1 for the Breit-Wigner spread of m^2 ~ M^2, ~0 for y - P(x)
+  with y = sin(x), a smooth function of the position.
+
+Otherwise t joins O. IQRs and fractions are robust against the Breit-Wigner tails that
+dominate a standard deviation.
 
 Cost is linear in the events with bounded memory: per degree the monomials of O and of
 the candidates are evaluated chunk by chunk and reduced to one upper-triangular R by a
 tall-skinny QR (R of the stacked chunk R's), so that |A v| = |R v| for every coefficient
-vector v with the precision of a QR, not of a Gram matrix. The shuffled spread needs only
-variances: the Gram matrix of the same monomials on a shuffled subsample.
+vector v with the precision of a QR, not of a Gram matrix. **Weights**: with event weights
+the rows enter the QR times sqrt(|w| / mean |w|) (weighted least squares, a positive
+measure: |w|, as the VAEs' sampling), and the shuffled and neighbour subsamples are drawn
+with probability |w|, so that their plain quantiles are weighted ones.
 """
 
 from __future__ import annotations
@@ -38,15 +57,42 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
-__all__ = ("IdealResult", "Relation", "Rules", "monomials_of_degree", "vanishing_ideal")
+from hepsym.constraints.verify import PEAK_MIN_FRACTION, PEAK_N_WIDTHS
+from hepsym.discovery.monomials import (
+    ONE,
+    Basis,
+    Column,
+    Exp,
+    border,
+    columns,
+    combine,
+    evaluate,
+    gradient,
+    monomials_of_degree,
+    neighbours,
+    outside,
+    shuffle,
+    smoothness,
+    tsqr,
+)
 
-Exp = tuple[int, ...]
+__all__ = (
+    "PEAK_MIN_FRACTION",
+    "PEAK_N_WIDTHS",
+    "IdealResult",
+    "Relation",
+    "Rules",
+    "evaluate",
+    "monomials_of_degree",
+    "vanishing_ideal",
+)
 
-#: events of the shuffled subsample (a variance) and of the nearest-neighbour test
-N_SHUFFLED = 50_000
+#: events of the shuffled subsample and of the nearest-neighbour and peak tests
+N_SHUFFLED = 20_000
 N_NEIGHBOURS = 5_000
+#: events on which an approximate relation's gradient is compared with the others'
+N_GRADIENT = 200
 
 
 @dataclass(frozen=True)
@@ -55,7 +101,10 @@ class Rules:
 
     exact_tol: float = 1e-9
     max_spread: float = 0.25
-    noise: float = 0.5
+    max_shuffled: float = 0.25
+    noise: float = 0.3
+    consequence: float = 0.04
+    approx_degree: int = 2
 
 
 @dataclass(frozen=True)
@@ -68,10 +117,13 @@ class Relation:
             (unscaled: the leading coefficient is 1 / RMS of the leading monomial).
         degree: of the leading term.
         residual_rel: RMS over events / norm of the unit-RMS coefficients.
-        spread: the spread that judged it (shuffle ratio or residual).
-        spread_ratio: std(g) / std(g on shuffled events), ``None`` for one group.
+        spread: the spread that judged it (IQR ratio to shuffled events, or residual).
+        spread_ratio: IQR(g) / IQR(g on shuffled events), ``None`` for one group.
         kind: ``exact`` or ``approximate``.
         rms: RMS of g over the events, in z units.
+        peak_fraction: share of the events within PEAK_N_WIDTHS IQRs of the median
+            (approximate relations).
+        shuffled_fraction: the same share of the shuffled events (``None``: one group).
     """
 
     terms: tuple[Exp, ...]
@@ -82,154 +134,40 @@ class Relation:
     spread_ratio: float | None
     kind: str
     rms: float
+    peak_fraction: float | None = None
+    shuffled_fraction: float | None = None
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """A candidate that looked approximate but whose residual is smooth (a truncated series)."""
+    """A narrow candidate refused: ``broad`` (not peaked) or ``smooth`` (a truncated series)."""
 
     term: Exp
     degree: int
     spread: float
     neighbour_ratio: float
+    reason: str
 
 
 @dataclass(frozen=True)
 class IdealResult:
-    """The relations, the order ideal, and the new order-ideal monomials per degree."""
+    """The relations, the order ideal, and the new order-ideal monomials per degree.
+
+    ``hilbert`` counts the order ideal of all relations, ``hilbert_exact`` that of the
+    exact ones alone.
+    """
 
     relations: tuple[Relation, ...]
     order_ideal: tuple[Exp, ...]
     hilbert: tuple[int, ...]
     rejected: tuple[Rejected, ...]
+    hilbert_exact: tuple[int, ...] = ()
 
 
-def _key(e: Exp) -> tuple[int, ...]:
-    return (sum(e), *reversed(e))
-
-
-def monomials_of_degree(n_vars: int, d: int) -> list[Exp]:
-    """All exponent vectors of total degree d in n_vars variables, in term order."""
-    out: list[Exp] = []
-
-    def rec(prefix: list[int], left: int, i: int) -> None:
-        if i == n_vars - 1:
-            out.append((*prefix, left))
-            return
-        for k in range(left + 1):
-            rec([*prefix, k], left - k, i + 1)
-
-    if n_vars:
-        rec([], d, 0)
-    return sorted(out, key=_key)
-
-
-def _border(order: set[Exp], n_vars: int, d: int) -> list[Exp]:
-    cands = set()
-    for o in order:
-        if sum(o) != d - 1:
-            continue
-        for i in range(n_vars):
-            t = list(o)
-            t[i] += 1
-            te = tuple(t)
-            divisors = (
-                tuple(v - (j == k) for k, v in enumerate(te)) for j in range(n_vars) if te[j]
-            )
-            if all(dv in order for dv in divisors):
-                cands.add(te)
-    return sorted(cands, key=_key)
-
-
-def evaluate(Z: np.ndarray, terms: Sequence[Exp]) -> np.ndarray:
-    """The monomials ``terms`` of the columns of Z: events x terms."""
-    n, f = Z.shape
-    out = np.ones((n, len(terms)))
-    top = max((max(t) for t in terms if t), default=0)
-    powers = [np.ones((n, f))]
-    for _ in range(top):
-        powers.append(powers[-1] * Z)
-    for k, t in enumerate(terms):
-        for j, e in enumerate(t):
-            if e:
-                out[:, k] *= powers[e][:, j]
-    return out
-
-
-def _tsqr(Z: np.ndarray, cols: Sequence[Column], chunk: int) -> np.ndarray:
-    """R of the QR of the column matrix, one chunk of events at a time."""
-    m = len(cols)
-    R: np.ndarray = np.zeros((0, m))
-    for i in range(0, len(Z), chunk):
-        A = _columns(Z[i : i + chunk], cols)
-        R = np.asarray(np.linalg.qr(np.vstack([R, A]), mode="r"))
-    if R.shape[0] < m:
-        R = np.vstack([R, np.zeros((m - R.shape[0], m))])
-    return R
-
-
-def _shuffle(
-    Z: np.ndarray, groups: Sequence[Sequence[int]], rng: np.random.Generator
-) -> np.ndarray:
-    out = Z.copy()
-    for g in groups[1:]:
-        out[:, list(g)] = Z[rng.permutation(len(Z))][:, list(g)]
-    return out
-
-
-def _touched(
-    terms: Sequence[Exp], weights: np.ndarray, floor: float, groups: Sequence[Sequence[int]]
-) -> int:
-    used = {
-        j
-        for t, w in zip(terms, weights, strict=True)
-        if abs(w) > floor
-        for j, e in enumerate(t)
-        if e
-    }
-    return sum(1 for g in groups if used & set(g))
-
-
-class _Basis:
-    """An orthonormal basis of kept columns of R, with R[:, kept] = B T (T upper triangular)."""
-
-    def __init__(self, R: np.ndarray, k: int) -> None:
-        self.B = np.eye(R.shape[0])[:, :k]
-        self.T = R[:k, :k].copy()
-
-    def project(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y = self.B.T @ v
-        w = v - self.B @ y
-        y2 = self.B.T @ w  # once more: classical Gram-Schmidt needs it
-        return y + y2, w - self.B @ y2
-
-    def solve(self, y: np.ndarray) -> np.ndarray:
-        """Coefficients on the kept columns of the projection with basis coordinates y."""
-        return solve_triangular(self.T, y) if len(y) else y
-
-    def add(self, y: np.ndarray, w: np.ndarray) -> None:
-        nrm = float(np.linalg.norm(w))
-        r = self.T.shape[0]
-        T = np.zeros((r + 1, r + 1))
-        T[:r, :r], T[:r, r], T[r, r] = self.T, y, nrm
-        self.T = T
-        self.B = np.column_stack([self.B, w / nrm if nrm > 0 else w])
-
-
-def _neighbours(Z: np.ndarray) -> np.ndarray:
-    """Index of every row's nearest other row (exact, k-d tree)."""
-    from scipy.spatial import cKDTree
-
-    _, idx = cKDTree(Z).query(Z, k=2)
-    return idx[:, 1]
-
-
-def smoothness(r: np.ndarray, nn: np.ndarray) -> float:
-    """mean (r_i - r_nn(i))^2 / (2 var r): ~1 for noise, ~0 for a smooth function of x."""
-    var = float(np.var(r))
-    if var <= 0:
-        return 0.0
-    return float(np.mean((r - r[nn]) ** 2)) / (2.0 * var)
+def _sample(n: int, size: int, p: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """Distinct events, drawn with probability |weight| where there are weights."""
+    k = min(n, size) if p is None else min(size, int(np.count_nonzero(p)))
+    return np.sort(rng.choice(n, size=k, replace=False, p=p))
 
 
 def vanishing_ideal(
@@ -240,6 +178,7 @@ def vanishing_ideal(
     *,
     chunk: int = 65_536,
     seed: int = 0,
+    weights: np.ndarray | None = None,
 ) -> IdealResult:
     """The relations of degree <= max_degree that the rows of Z (standardised) obey.
 
@@ -249,145 +188,247 @@ def vanishing_ideal(
         max_degree: highest degree of a leading term.
         rules: when a candidate is a relation.
         chunk: events per step of the QR (memory is chunk x monomials).
-        seed: of the shuffle.
+        seed: of the shuffle and the subsamples.
+        weights: per-event non-negative weights (|w|) of the least squares and the
+            subsamples, or ``None``.
     """
-    n, f = Z.shape
+    n = len(Z)
     rng = np.random.default_rng(seed)
-    sub = rng.choice(n, size=min(n, N_SHUFFLED), replace=False)
-    Zsh = _shuffle(Z[sub], groups, rng)
-    near = Z[rng.choice(n, size=min(n, N_NEIGHBOURS), replace=False)]
-    nn = _neighbours(near)
+    p = sw = None
+    if weights is not None:
+        w = np.abs(np.asarray(weights, dtype=np.float64))
+        p = w / w.sum()
+        sw = np.sqrt(w / w.mean())
+    exact, order_exact, hilbert_exact = _exact_pass(Z, sw, max_degree, rules, chunk)
+    Zsh = shuffle(Z[_sample(n, N_SHUFFLED, p, rng)], groups, rng)
+    near = Z[_sample(n, N_NEIGHBOURS, p, rng)]
+    grads = [gradient(near[:N_GRADIENT], r.terms, r.coefficients) for r in exact]
+    ctx = _Context(Z, sw, groups, Zsh, near, neighbours(near), rules, chunk, grads)
+    approx, order, hilbert, rejected = _approximate_pass(ctx, set(order_exact), max_degree)
+    return IdealResult(
+        tuple(exact + approx), tuple(order), tuple(hilbert), tuple(rejected), tuple(hilbert_exact)
+    )
+
+
+def _exact_pass(
+    Z: np.ndarray, sw: np.ndarray | None, max_degree: int, rules: Rules, chunk: int
+) -> tuple[list[Relation], list[Exp], list[int]]:
+    """Plain ABM with the exact rule: the exact relations and their order ideal."""
+    n, f = Z.shape
     order: list[Exp] = [(0,) * f]
     relations: list[Relation] = []
-    rejected: list[Rejected] = []
     hilbert = [1]
     for d in range(1, max_degree + 1):
-        cands = _border(set(order), f, d)
+        cands = border(set(order), f, d)
         if not cands:
             hilbert.append(0)
             continue
-        # multiples of the approximate relations span what they imply (g x_i ~ 0 too),
-        # so that no combination of them is found again as a relation of its own
-        multiples = [
-            _shift(r, o)
-            for r in relations
-            if r.kind == "approximate"
-            for o in order
-            if sum(o) <= d - r.degree
-        ]
-        cols: list[Column] = (
-            [((o,), _ONE) for o in order] + multiples + [((t,), _ONE) for t in cands]
-        )
-        chunk_rows = max(chunk, 2 * len(cols))
-        R = _tsqr(Z, cols, chunk_rows)
-        rms_col = np.linalg.norm(R, axis=0) / math.sqrt(n)
-        safe = np.where(rms_col > 0, rms_col, 1.0)
-        Rs = R / safe
-        Ash = _columns(Zsh, cols) / safe
-        mean_sh = Ash.mean(axis=0)
-        cov_sh = Ash.T @ Ash / len(Ash) - np.outer(mean_sh, mean_sh)
-        k_o = len(order)
-        k = k_o + len(multiples)
-        basis = _Basis(Rs, k)  # with the multiples of the approximate relations
-        plain = _Basis(Rs, k_o)  # without them: the exact test (plain ABM)
-        kept = list(range(k))
+        cols: list[Column] = [((o,), ONE) for o in order] + [((t,), ONE) for t in cands]
+        Rs, safe, rms_col = _scaled_r(Z, cols, chunk, sw)
+        k = len(order)
+        basis = Basis(Rs, range(k))
         new = 0
         for j, t in enumerate(cands):
             col = k + j
             if rms_col[col] <= 1e-300:
                 relations.append(Relation((t,), np.array([1.0]), d, 0.0, 0.0, None, "exact", 0.0))
                 continue
-            v = Rs[:, col]
-            y, w = basis.project(v)
-            y2, w2 = plain.project(v)
-            if multiples:
-                v_plain = plain.solve(y2)
-                rel_plain = _residual_rel(w2, v_plain, n)
-            c = solve_triangular(basis.T, y) if len(y) else y
+            y, w = basis.project(Rs[:, col])
+            coef = np.concatenate([[1.0], -basis.solve(y)])
             rms = float(np.linalg.norm(w)) / math.sqrt(n)
-            coef = np.concatenate([[1.0], -c])
             residual_rel = rms / float(np.linalg.norm(coef))
-            if multiples:
-                if rel_plain <= rules.exact_tol:
-                    # exact without the approximate relations: judge it by the plain fit
-                    residual_rel, rms = rel_plain, float(np.linalg.norm(w2)) / math.sqrt(n)
-                    c = np.concatenate([v_plain[:k_o], np.zeros(k - k_o), v_plain[k_o:]])
-                    coef = np.concatenate([[1.0], -c])
-                elif float(np.linalg.norm(w2)) > 2.0 * float(np.linalg.norm(w)) and (
-                    residual_rel <= rules.exact_tol
-                    or _spread_ok(coef, [col, *kept], cov_sh, rms, rules)
-                ):
-                    # what it has it owes to the approximate relations' multiples: their consequence
-                    continue
-            idx = [col, *kept]
-            var_sh = float(coef @ cov_sh[np.ix_(idx, idx)] @ coef)
-            ratio = rms / math.sqrt(var_sh) if var_sh > 0 else math.inf
-            terms, tcoef = _combine([cols[i] for i in idx], coef / safe[idx])
-            floor = max(rms, 1e-12 * float(np.abs(coef).max()))
-            many = _touched(terms, tcoef * _rms_terms(near, terms), floor, groups) > 1
-            spread = ratio if many else residual_rel
-            kind = ""
             if residual_rel <= rules.exact_tol:
-                kind = "exact"
-            elif spread <= rules.max_spread:
-                tr = smoothness(evaluate(near, terms) @ tcoef, nn)
-                if tr >= rules.noise:
-                    kind = "approximate"
-                else:
-                    rejected.append(Rejected(t, d, spread, tr))
-            if kind:
+                idx = [col, *basis.kept]
+                terms, tcoef = combine([cols[i] for i in idx], coef / safe[idx])
                 relations.append(
-                    Relation(
-                        terms, tcoef, d, residual_rel, spread, ratio if many else None, kind, rms
-                    )
+                    Relation(terms, tcoef, d, residual_rel, residual_rel, None, "exact", rms)
                 )
             else:
-                basis.add(y, w)
-                plain.add(y2, w2)
-                kept.append(col)
+                basis.add(col, y, w)
                 order.append(t)
                 new += 1
         hilbert.append(new)
-    return IdealResult(tuple(relations), tuple(order), tuple(hilbert), tuple(rejected))
+    return relations, order, hilbert
 
 
-def _residual_rel(w: np.ndarray, c: np.ndarray, n: int) -> float:
-    return float(np.linalg.norm(w)) / math.sqrt(n) / math.sqrt(1.0 + float(c @ c))
+@dataclass(frozen=True)
+class _Context:
+    """What the approximate pass reads: the events, their shuffle, the neighbour sample."""
+
+    Z: np.ndarray
+    sw: np.ndarray | None
+    groups: Sequence[Sequence[int]]
+    Zsh: np.ndarray
+    near: np.ndarray
+    nn: np.ndarray
+    rules: Rules
+    chunk: int
+    gradients: list[np.ndarray]
 
 
-def _spread_ok(
-    coef: np.ndarray, idx: Sequence[int], cov_sh: np.ndarray, rms: float, rules: Rules
-) -> bool:
-    var_sh = float(coef @ cov_sh[np.ix_(idx, idx)] @ coef)
-    return var_sh > 0 and rms / math.sqrt(var_sh) <= rules.max_spread
+def _approximate_pass(
+    ctx: _Context, allowed: set[Exp], max_degree: int
+) -> tuple[list[Relation], list[Exp], list[int], list[Rejected]]:
+    """The approximate relations among the monomials the exact relations leave.
+
+    Candidates are the border terms of the approximate order ideal that are in the exact
+    one; multiples g z^o of the approximate relations found so far (and, within a degree,
+    the relations themselves) join the span a candidate is fitted on, so that nothing they
+    imply is found again: a candidate they span to rounding level is their consequence.
+    """
+    n, f = ctx.Z.shape
+    order: list[Exp] = [(0,) * f]
+    relations: list[Relation] = []
+    rejected: list[Rejected] = []
+    hilbert = [1]
+    for d in range(1, max_degree + 1):
+        cands = [t for t in border(set(order), f, d) if t in allowed]
+        if not cands:
+            hilbert.append(0)
+            continue
+        # every multiple g m (m any monomial, not only those of O: g1 g2 and g1 t1 are
+        # consequences too), so that what the relations imply is spanned to rounding
+        multiples = [
+            _shift(r, m)
+            for r in relations
+            for e in range(d - r.degree + 1)
+            for m in monomials_of_degree(f, e)
+        ]
+        cols: list[Column] = [((o,), ONE) for o in order] + multiples + [((t,), ONE) for t in cands]
+        Rs, safe, _ = _scaled_r(ctx.Z, cols, ctx.chunk, ctx.sw)
+        judging = d <= ctx.rules.approx_degree
+        Ash = columns(ctx.Zsh, cols) / safe if judging else np.zeros((0, len(cols)))
+        Anear = columns(ctx.near, cols) / safe if judging else np.zeros((0, len(cols)))
+        touches = [_groups_of(terms, ctx.groups) for terms, _ in cols]
+        k = len(order) + len(multiples)
+        basis = Basis(Rs, range(k), leading=len(order))
+        new = 0
+        for j, t in enumerate(cands):
+            col = k + j
+            y, w = basis.project(Rs[:, col])
+            coef = np.concatenate([[1.0], -basis.solve(y)])
+            rms = float(np.linalg.norm(w)) / math.sqrt(n)
+            residual_rel = rms / float(np.linalg.norm(coef))
+            idx = [col, *basis.kept]
+            if residual_rel <= ctx.rules.exact_tol:
+                continue  # spanned by the approximate relations' multiples: their consequence
+            if not judging:  # above approx_degree: the order ideal only
+                basis.add(col, y, w)
+                order.append(t)
+                new += 1
+                continue
+            values = (Anear[:, idx] @ coef, Ash[:, idx] @ coef)
+            verdict = _judge(ctx, coef, [touches[i] for i in idx], values, residual_rel)
+            if verdict.kind:
+                terms, tcoef = combine([cols[i] for i in idx], coef / safe[idx])
+                G = gradient(ctx.near[:N_GRADIENT], terms, tcoef)
+                if outside(G, ctx.gradients) <= ctx.rules.consequence:
+                    # its gradient lies in the span of the relations found before it on
+                    # the events (h g1 + g1 grad h ~ h grad g1 for a multiple h g1): implied
+                    basis.add(col, y, w)
+                    continue
+                ctx.gradients.append(G)
+                relations.append(
+                    Relation(
+                        terms,
+                        tcoef,
+                        d,
+                        residual_rel,
+                        verdict.spread,
+                        verdict.ratio,
+                        "approximate",
+                        rms,
+                        verdict.peak_fraction,
+                        verdict.shuffled_fraction,
+                    )
+                )
+                basis.add(col, y, w)  # span{kept, t} = span{kept, g}: g joins the span
+                continue
+            if verdict.reason:
+                rejected.append(
+                    Rejected(t, d, verdict.spread, verdict.neighbour_ratio, verdict.reason)
+                )
+            basis.add(col, y, w)
+            order.append(t)
+            new += 1
+        hilbert.append(new)
+    return relations, order, hilbert, rejected
 
 
-Column = tuple[tuple[Exp, ...], np.ndarray]
-_ONE = np.ones(1)
+@dataclass(frozen=True)
+class _Verdict:
+    kind: str
+    spread: float
+    ratio: float | None
+    peak_fraction: float
+    shuffled_fraction: float | None
+    neighbour_ratio: float
+    reason: str
+
+
+def _judge(
+    ctx: _Context,
+    coef: np.ndarray,
+    touches: Sequence[frozenset[int]],
+    values: tuple[np.ndarray, np.ndarray],
+    residual_rel: float,
+) -> _Verdict:
+    """The approximate rule (module docstring) for one fitted candidate g.
+
+    ``coef``: of its unit-RMS columns, which touch the particle groups ``touches``;
+    ``values``: g on the neighbour sample and on the shuffled events.
+    """
+    rules = ctx.rules
+    g, g_sh = values
+    q1, med, q3 = np.percentile(g, [25.0, 50.0, 75.0])
+    s1, s3 = np.percentile(g_sh, [25.0, 75.0])
+    iqr, iqr_sh = float(q3 - q1), float(s3 - s1)
+    ratio: float | None = iqr / iqr_sh if iqr_sh > 0 else math.inf
+    if min(ratio or math.inf, residual_rel) > rules.max_spread:
+        return _Verdict("", min(ratio or math.inf, residual_rel), ratio, 0.0, None, 1.0, "")
+    floor = max(float(np.std(g)), 1e-12 * float(np.abs(coef).max()))
+    used: set[int] = set()
+    for c, grp in zip(coef, touches, strict=True):
+        if abs(c) > floor:
+            used |= grp
+    many = len(used) > 1
+    window = PEAK_N_WIDTHS * iqr
+    peak = float(np.mean(np.abs(g - med) <= window))
+    shuffled = float(np.mean(np.abs(g_sh - med) <= window)) if many else None
+    if not many:
+        ratio = None
+    spread = ratio if ratio is not None else residual_rel
+    nb = 1.0
+    kind = reason = ""
+    if spread <= rules.max_spread:
+        peaked = peak >= PEAK_MIN_FRACTION and (shuffled is None or shuffled <= rules.max_shuffled)
+        if not peaked:
+            reason = "broad"
+        else:
+            nb = smoothness(g, ctx.nn)
+            if nb >= rules.noise:
+                kind = "approximate"
+            else:
+                reason = "smooth"
+    return _Verdict(kind, spread, ratio, peak, shuffled, nb, reason)
+
+
+def _groups_of(terms: Sequence[Exp], groups: Sequence[Sequence[int]]) -> frozenset[int]:
+    """The particle groups (indices) a polynomial's terms read."""
+    used = {j for t in terms for j, e in enumerate(t) if e}
+    return frozenset(k for k, g in enumerate(groups) if used & set(g))
+
+
+def _scaled_r(
+    Z: np.ndarray, cols: Sequence[Column], chunk: int, sw: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R of the (weighted) columns, each scaled to unit RMS; the scales; the RMS."""
+    R = tsqr(Z, cols, max(chunk, 2 * len(cols)), sw)
+    rms_col = np.linalg.norm(R, axis=0) / math.sqrt(len(Z))
+    safe = np.where(rms_col > 0, rms_col, 1.0)
+    return R / safe, safe, rms_col
 
 
 def _shift(r: Relation, o: Exp) -> Column:
     """The relation times the monomial o."""
     return tuple(tuple(a + b for a, b in zip(t, o, strict=True)) for t in r.terms), r.coefficients
-
-
-def _columns(Z: np.ndarray, cols: Sequence[Column]) -> np.ndarray:
-    """Each column (a polynomial: terms and coefficients) on the rows of Z."""
-    out = np.empty((len(Z), len(cols)))
-    for k, (terms, coef) in enumerate(cols):
-        out[:, k] = evaluate(Z, terms) @ coef if len(terms) > 1 else evaluate(Z, terms)[:, 0]
-    return out
-
-
-def _combine(cols: Sequence[Column], weights: np.ndarray) -> tuple[tuple[Exp, ...], np.ndarray]:
-    """sum_k weights_k column_k as one polynomial; its first term first."""
-    acc: dict[Exp, float] = {}
-    for (terms, coef), w in zip(cols, weights, strict=True):
-        for t, c in zip(terms, coef, strict=True):
-            acc[t] = acc.get(t, 0.0) + float(w * c)
-    terms = tuple(acc)
-    return terms, np.array([acc[t] for t in terms])
-
-
-def _rms_terms(Z: np.ndarray, terms: Sequence[Exp]) -> np.ndarray:
-    return np.sqrt(np.mean(evaluate(Z, terms) ** 2, axis=0))

@@ -12,12 +12,18 @@ their gradients are compared with a looser rank tolerance (``APPROX_RTOL``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from hepsym.constraints.counting import rank
+from hepsym.constraints.counting import jacobian, rank
+from hepsym.discovery.result import Reconciled
+from hepsym.errors import HepsymError
+from hepsym.features import FeatureMatrix
+from hepsym.spec import ConstraintSpec
 
-__all__ = ("APPROX_RTOL", "EXACT_RTOL", "in_span", "match")
+__all__ = ("APPROX_RTOL", "EXACT_RTOL", "NamedCheck", "in_span", "match", "reconcile")
 
 #: singular values above rtol x the largest count in the rank tests
 EXACT_RTOL = 1e-6
@@ -51,11 +57,13 @@ def match(
     """
     out: list[str] = []
     direct: list[int] = []
-    exact_rows = J_found[[i for i in range(len(J_found)) if not approx_found[i]]]
     for i in range(len(J_found)):
         name = ""
         if approx_found[i]:
-            name = _closest(J_found[i], exact_rows, J_named, approx_named, named, col_scale)
+            # modulo the exact relations and the other approximate ones (a fit is defined
+            # only modulo what its span held)
+            others = J_found[[j for j in range(len(J_found)) if j != i]]
+            name = _closest(J_found[i], others, J_named, approx_named, named, col_scale)
             if name:
                 out.append(name)
                 continue
@@ -123,3 +131,70 @@ def _closest(
         if c >= best_cos:
             best, best_cos = f"{named[k]} (cos {c:.3f})", c
     return best
+
+
+@dataclass(frozen=True)
+class NamedCheck:
+    """What the reconciliation compares: the features, the generators, their gradients.
+
+    Attributes:
+        fm: the features.
+        J: the generators' Jacobian on the sampled rows ``Xs`` (generators x events x f).
+        approximate: per generator, whether it is approximate.
+        use: the acting generators (the others are not matched).
+        Xs, col_scale: the sampled rows of the evaluation matrix and the column scale.
+        named: the constraint table of ``fm`` if the caller has it (``analyze`` does);
+            ``None``: computed here.
+        seed: of that computation.
+    """
+
+    fm: FeatureMatrix
+    J: np.ndarray
+    approximate: Sequence[bool]
+    use: Sequence[int]
+    Xs: np.ndarray
+    col_scale: np.ndarray
+    named: Any = None
+    seed: int = 0
+
+
+def reconcile(check: NamedCheck) -> tuple[int, dict[int, str], list[Reconciled], list[str]]:
+    """Match every acting generator to a named constraint; test the named ones that count.
+
+    Returns how many named constraints were compared, the match of every acting
+    generator, the named ones with whether the generators imply them, and notes.
+    """
+    from hepsym.constraints import analyze_constraints
+
+    named = check.named
+    if named is None:
+        try:
+            named = analyze_constraints(check.fm, seed=check.seed)
+        except HepsymError as err:
+            return 0, {}, [], [f"named constraints not checked: {err}"]
+    keep = [
+        k
+        for k, row in enumerate(named.rows)
+        if row.holds
+        and row.acts_on_features
+        and named.candidates[k].countable
+        and row.peak_dominates is not False
+    ]
+    cands = [named.candidates[k] for k in keep]
+    Jn = jacobian(cands, check.Xs, check.col_scale, ConstraintSpec().rel_step)
+    approx_n = [named.rows[k].status == "approximate" for k in keep]
+    use = list(check.use)
+    approx_f = [bool(check.approximate[i]) for i in use]
+    names = [named.rows[k].name for k in keep]
+    Ju = check.J[use]
+    labels = match(Ju, approx_f, Jn, approx_n, names, check.col_scale)
+    out = []
+    exact_rows = Ju[[a for a, ap in enumerate(approx_f) if not ap]]
+    for k, name in enumerate(names):
+        # an exact named constraint follows from the exact relations, to the exact rank
+        # tolerance; an approximate one from all of them, to the looser one
+        rows, tol = (Ju, APPROX_RTOL) if approx_n[k] else (exact_rows, EXACT_RTOL)
+        ok = bool(len(rows)) and in_span(rows, Jn[k], check.col_scale, tol)
+        row = named.rows[keep[k]]
+        out.append(Reconciled(name, row.formula, row.status, ok))
+    return len(keep), dict(zip(use, labels, strict=True)), out, []

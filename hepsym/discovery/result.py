@@ -30,6 +30,10 @@ class Discovered:
         spread_ratio: std / std on events shuffled between particles (``None``: one particle).
         acts: whether it constrains the features (``False``: it restates the lift).
         note: anything else.
+        polynomial: the fitted polynomial itself, where ``formula`` names it otherwise
+            (an approximate relation read as m(S)^2, an energy as |p|^2).
+        peak_fraction: approximate relations: share of the events within 3 IQRs of the
+            median; shuffled_fraction: that of the shuffled events (``None``: one particle).
     """
 
     formula: str
@@ -41,6 +45,9 @@ class Discovered:
     spread_ratio: float | None = None
     acts: bool = True
     note: str = ""
+    polynomial: str = ""
+    peak_fraction: float | None = None
+    shuffled_fraction: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _json(v) for k, v in self.__dict__.items()}
@@ -77,6 +84,7 @@ class Discovery:
         reconciled: every named constraint that holds and acts, recovered or not.
         named_checked: how many named constraints were compared.
         two_nn: (dimension, error) of TwoNN on the features, ``None`` if not computed.
+        weighted: whether event weights (|w|) weighed the search.
     """
 
     discovered: tuple[Discovered, ...]
@@ -98,6 +106,7 @@ class Discovery:
     two_nn: tuple[float, float] | None = None
     source: str = ""
     notes: tuple[str, ...] = ()
+    weighted: bool = False
 
     @property
     def all_recovered(self) -> bool:
@@ -129,6 +138,7 @@ class Discovery:
                 "max_spread": self.max_spread,
                 "noise": self.noise,
             },
+            "weighted": self.weighted,
             "notes": list(self.notes),
         }
 
@@ -170,9 +180,11 @@ class Discovery:
                 + ", ".join(f"{r.name} {'yes' if r.recovered else 'NO'}" for r in self.reconciled)
             )
         lines.append(
-            f"rules: exact when rel.res <= {self.exact_tol:.0e}; approximate when the spread "
-            f"(vs shuffled events) <= {self.max_spread:g} and the residual is noise between "
-            f"neighbouring events (neighbour ratio >= {self.noise:g})"
+            f"rules: exact when rel.res <= {self.exact_tol:.0e}; approximate when narrow (IQR vs "
+            f"shuffled events <= {self.max_spread:g}), peaked (>= 65% of the events and <= 25% "
+            "of the shuffled ones within 3 IQRs of the median) and the residual is noise "
+            f"between neighbouring events (neighbour ratio >= {self.noise:g})"
+            + ("; events weighted by |w|" if self.weighted else "")
         )
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
