@@ -14,6 +14,7 @@ from hepsym.particles import particle_name
 __all__ = ("EventsSummary", "summarize")
 
 _STATUS_NAMES = {-1: "incoming", 1: "final state", 2: "intermediate"}
+_INTERMEDIATE = 2
 
 #: PDG ids listed per status in the text; ``--json`` has them all.
 _MAX_IDS = 20
@@ -173,15 +174,29 @@ def _count(
     content: dict[str, dict[int, int]],
     multiplicity: dict[str, tuple[int, int]],
 ) -> None:
-    """Particles by status and PDG id, most common first, and their number per event."""
+    """Particles by status and PDG id, most common first, and their number per event.
+
+    Where the record has NanoAOD ``statusFlags`` (field ``is_last_copy``), an
+    intermediate particle is counted once, by its last copy: a top the shower records
+    three times is one top (label ``intermediate (last copies)``).
+    """
     status_flat = ak.to_numpy(ak.flatten(parts.status)) if len(parts) else np.array([], int)
     pid_flat = ak.to_numpy(ak.flatten(parts.pid)) if len(parts) else np.array([], int)
+    copies = "is_last_copy" in ak.fields(parts)
+    last = ak.to_numpy(ak.flatten(parts.is_last_copy)) if copies and len(parts) else None
     for status in np.unique(status_flat):
-        label = prefix + _STATUS_NAMES.get(int(status), f"status {int(status)}")
-        ids, n = np.unique(pid_flat[status_flat == status], return_counts=True)
+        name = _STATUS_NAMES.get(int(status), f"status {int(status)}")
+        chosen = parts.status == status
+        mask = status_flat == status
+        if last is not None and status == _INTERMEDIATE:
+            name += " (last copies)"
+            chosen = chosen & parts.is_last_copy
+            mask &= last
+        label = prefix + name
+        ids, n = np.unique(pid_flat[mask], return_counts=True)
         order = np.argsort(-n, kind="stable")
         content[label] = {int(ids[i]): int(n[i]) for i in order}
-        per_event = ak.to_numpy(ak.sum(parts.status == status, axis=1))
+        per_event = ak.to_numpy(ak.sum(chosen, axis=1))
         multiplicity[label] = (int(per_event.min()), int(per_event.max()))
 
 

@@ -99,6 +99,31 @@ def test_info_counts_per_collection_and_level(tt):
     assert summary.per_collection["GenPart"]["counts"]["incoming"] == 2 * len(tt)
 
 
+def test_nanoaod_status_flags_count_each_resonance_once(tt):
+    """GenPart_statusFlags: isLastCopy (bit 13) and isHardProcess (bit 7) as fields."""
+    assert tt.metadata["status_flags"] == ["GenPart"]
+    with uproot.open(NANO_TT) as f:
+        raw = f["Events"]["GenPart_statusFlags"].array()
+    gen = _flat(tt, "GenPart")
+    flags = ak.to_numpy(ak.flatten(raw)).astype(np.int64)
+    np.testing.assert_array_equal(ak.to_numpy(gen.is_last_copy), (flags >> 13) & 1 == 1)
+    np.testing.assert_array_equal(ak.to_numpy(gen.is_hard_process), (flags >> 7) & 1 == 1)
+    pid = ak.to_numpy(gen.pid)
+    last = ak.to_numpy(gen.is_last_copy)
+    # a top is recorded 2-3 times per event; its last copy once: one t and one t~ each
+    for resonance in (6, -6, 24, -24):
+        assert (pid == resonance).sum() > len(tt)
+        assert ((pid == resonance) & last).sum() == len(tt)
+    # objects without flags are their own last copy and not the hard process
+    muons = _flat(tt, "Muon")
+    assert ak.all(muons.is_last_copy)
+    assert not ak.any(muons.is_hard_process)
+    summary = summarize(tt)
+    intermediate = summary.content["gen: intermediate (last copies)"]
+    assert intermediate[6] == intermediate[-6] == intermediate[24] == len(tt)
+    assert "gen: intermediate (last copies) particles" in str(summary)
+
+
 def test_parquet_reads_like_nanoaod_root():
     pytest.importorskip("pyarrow")
     events = read(NANO_DY)
@@ -109,6 +134,8 @@ def test_parquet_reads_like_nanoaod_root():
     assert not np.isin(np.abs(ak.to_numpy(gen.pid[gen.status == 1])), [23, 24, 21]).any()
     lhe = _flat(events, "LHEPart")
     assert np.isin(np.abs(ak.to_numpy(lhe.pid)), [11, 13, 15, 1, 2, 3, 4, 21]).all()
+    assert events.metadata["status_flags"] == ["GenPart"]
+    assert ak.all(lhe.is_hard_process)  # LHE particles are the hard process, no flags needed
     assert len(read(NANO_DY, max_events=5)) == 5
 
 

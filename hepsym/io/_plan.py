@@ -45,6 +45,8 @@ class ReadPlan:
             dict.fromkeys([b for s in specs for b in s.branches] + ([weight] if weight else []))
         )
         self.cartesian = any(s.coords != "polar" or "incomingpz" in s.slots[0] for s in specs)
+        #: Collections with NanoAOD ``statusFlags``: then every particle gets the flags.
+        self.flagged = [s.name for s in specs if "flags" in s.slots[0]]
         self.notes: list[str] = []
 
     @classmethod
@@ -84,7 +86,9 @@ class ReadPlan:
     def chunk(self, arrays: ak.Array, where: str) -> tuple[list[Piece], np.ndarray]:
         """The particle pieces and weights of one chunk of columns."""
         try:
-            pieces = build_chunk(arrays, self.specs, self.pid_bases, self.cartesian, self.notes)
+            pieces = build_chunk(
+                arrays, self.specs, self.pid_bases, self.cartesian, self.notes, bool(self.flagged)
+            )
         except ValueError as err:
             msg = f"{where}: {err}"
             raise InputFileError(msg) from err
@@ -113,6 +117,7 @@ class ReadPlan:
             "coordinates": "px, py, pz, E" if self.cartesian else "pt, eta, phi, mass",
             "levels": {s.name: s.level for s in self.specs},
             "species": dict(self.species_source),
+            "status_flags": list(self.flagged),
             "notes": list(dict.fromkeys(self.notes)),
             **extra,
         }

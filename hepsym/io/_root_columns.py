@@ -16,6 +16,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from hepsym.io._root_levels import flag_fields, lhe_status
 from hepsym.io._root_merge import DTYPES, Columns, Piece
 from hepsym.io._root_naming import CollectionSpec
 from hepsym.particles import CHARGED_LEPTONS, pdg_charge, pdg_mass
@@ -115,13 +116,17 @@ def build_chunk(
     pid_bases: Sequence[int],
     cartesian: bool,
     notes: list[str],
+    flags: bool = False,
 ) -> list[Piece]:
     """Offsets and flat columns of one chunk, one piece per collection.
 
+    With ``flags`` (some collection has NanoAOD ``statusFlags``) every collection also
+    gets ``is_last_copy`` and ``is_hard_process`` (see :func:`flag_fields`).
+
     The columns stay in the file's dtypes (views of ``uproot``'s buffers where
     possible) and a column that is the same for every particle of a collection is a
-    numpy scalar: :func:`hepsym.io._root_merge.particles_from_chunks` converts and interleaves them all in
-    one pass.
+    numpy scalar: :func:`hepsym.io._root_merge.particles_from_chunks` converts and
+    interleaves them all in one pass.
     """
     chunk = _Chunk(arrays)
     pieces = []
@@ -130,40 +135,19 @@ def build_chunk(
         fields = _kinematics(chunk, spec, base, cartesian, notes)
         fields["pid"], fields["charge"] = _identity(chunk, spec, base, int(offsets[-1]), notes)
         fields["status"] = _status(chunk, spec)
+        if flags:
+            fields.update(flag_fields(spec.level, _flat(chunk, spec, "flags")))
         pieces.append((offsets, fields))
     return pieces
 
 
-#: Generator status codes (HepMC, Pythia, EDM4hep ``generatorStatus``) of incoming
-#: particles: 4 a beam particle, 21 an incoming parton of the hard process.
-_BEAM_STATUS, _HARD_INCOMING_STATUS = 4, 21
-
-
 def _status(chunk: _Chunk, spec: CollectionSpec) -> np.ndarray | np.generic:
-    """Each particle's status in the LHE convention: -1 incoming, 1 final, 2 intermediate.
-
-    Reconstructed and trigger objects are final state. ``LHEPart_status`` is already
-    -1/+1. A generator status (NanoAOD ``GenPart_status``, EDM4hep ``generatorStatus``)
-    is 1 for the final state; the beams (4) are the incoming particles where the record
-    has them, else the particles without parents (EDM4hep ``parents_begin ==
-    parents_end``), else the incoming partons of the hard process (21); the rest (the hard
-    process, resonances, the shower, hadrons before decay) is intermediate.
-    """
-    raw = _flat(chunk, spec, "status") if spec.level in ("gen", "lhe") else None
-    if raw is None:
+    """Each particle's status in the LHE convention (see :func:`lhe_status`)."""
+    if spec.level not in ("gen", "lhe"):
         return np.int8(1)
-    raw = raw.astype(np.int32, copy=False)
-    if spec.level == "lhe":
-        return np.where(raw == -1, -1, np.where(raw == 1, 1, 2)).astype(np.int8)
-    if (raw == _BEAM_STATUS).any():
-        incoming = raw == _BEAM_STATUS
-    else:
-        begin, end = _flat(chunk, spec, "parents_begin"), _flat(chunk, spec, "parents_end")
-        # EDM4hep records without status 4 (FCC): the beams are the particles without parents.
-        incoming = (begin == end) if begin is not None and end is not None else None
-        if incoming is None or not incoming.any():
-            incoming = raw == _HARD_INCOMING_STATUS
-    return np.where(raw == 1, 1, np.where(incoming, -1, 2)).astype(np.int8)
+    raw = _flat(chunk, spec, "status")
+    parents = (_flat(chunk, spec, "parents_begin"), _flat(chunk, spec, "parents_end"))
+    return lhe_status(spec.level, raw, *parents)
 
 
 def _kinematics(

@@ -24,7 +24,17 @@ import numpy as np
 __all__ = ("DTYPES", "Columns", "Piece", "particles_from_chunks")
 
 #: Output dtype of each particle column; the momentum components are float64.
-DTYPES = {"pid": np.int32, "status": np.int8, "charge": np.float32, "collection": np.int8}
+DTYPES = {
+    "pid": np.int32,
+    "status": np.int8,
+    "charge": np.float32,
+    "collection": np.int8,
+    "is_last_copy": np.bool_,
+    "is_hard_process": np.bool_,
+}
+#: Fields after the coordinates, in this order; the flags only where the reader gives them.
+_IDENTITY = ("pid", "status", "charge")
+_FLAGS = ("is_last_copy", "is_hard_process")
 
 #: vector's names of the coordinates, as ``vector.zip`` gives them.
 _VECTOR_NAMES = {
@@ -65,7 +75,8 @@ def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
         offsets = offsets + o
     n = int(offsets[-1])
     coords = [k for k in chunks[0][0][1] if k not in DTYPES]
-    names = [*coords, "pid", "charge", "status"]
+    flags = [k for k in _FLAGS if k in chunks[0][0][1]]
+    names = [*coords, *_IDENTITY, *flags]
     sources = {
         name: [
             _Source([(int(ch[c][0][-1]), ch[c][1][name]) for ch in chunks]) for c in range(n_coll)
@@ -93,8 +104,8 @@ def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
         if name not in columns:  # one collection, constant in no chunk, several chunks
             columns[name] = np.empty(n, dtype=dtypes[name])
             sources[name][0].copy_into(columns[name], 0, n)
-    vector_names = [_VECTOR_NAMES[k] for k in coords] + ["pid", "status", "charge", "collection"]
-    keys = [*coords, "pid", "status", "charge", "collection"]
+    keys = [*coords, *_IDENTITY, "collection", *flags]
+    vector_names = [_VECTOR_NAMES.get(k, k) for k in keys]
     contents = [ak.contents.NumpyArray(columns[k]) for k in keys]
     record = ak.contents.RecordArray(
         contents, vector_names, parameters={"__record__": "Momentum4D"}
@@ -237,7 +248,7 @@ def _interleave(per_coll: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
         steps[1:] += 1
         perm[starts] = steps
     np.cumsum(perm, out=perm)
-    collection = np.zeros(len(perm), dtype=DTYPES["collection"])
+    collection: np.ndarray = np.zeros(len(perm), dtype=DTYPES["collection"])
     for base in bases[1:-1]:
         collection += perm >= base
     return merged, perm, collection

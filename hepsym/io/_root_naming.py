@@ -16,9 +16,11 @@ mass       ``mass``, ``m``
 charge     ``charge``, ``q``, ``chg``
 pid        ``pdgId``, ``pid``, ``pdg`` (and ``id`` in numbered names only,
            because ``Jet_ID`` is a quality flag)
+status     ``status``
+flags      ``statusFlags`` (NanoAOD ``GenPart``)
 ========== =======================================
 
-Three layouts are recognised:
+Four layouts are recognised (the branch kinds come from :mod:`hepsym.io._root_kinds`):
 
 1. jagged collections, ``<Prefix>_<component>`` with one entry per particle
    (``Muon_Px``, ``Muon_pt``, ``Jet_E``), counter ``nMuon``/``NMuon`` if present,
@@ -34,15 +36,15 @@ Three layouts are recognised:
    TreeMaker's ``ROOT::Math::LorentzVector`` members ``fCoordinates.fPt`` (``fEta``,
    ``fPhi``, ``fE``, ``fM``, ``fX``...).
 
-Each collection has a *level* (:func:`level_of`): ``lhe`` (``LHEPart``), ``gen``
-(``GenPart``, ``GenJet``, ``GenParticles``, EDM4hep ``MCParticles``), ``trigger``
+Each collection has a *level* (:mod:`hepsym.io._root_levels`): ``lhe`` (``LHEPart``),
+``gen`` (``GenPart``, ``GenJet``, ``GenParticles``, EDM4hep ``MCParticles``), ``trigger``
 (``TrigObj``, ``L1*``, ``HLT*``) or ``reco`` (everything else). Trigger objects,
 vertices, tracks, fat and sub-jets and other secondary collections are recognised but
-not read unless named (:func:`read_by_default`).
+not read unless named (:func:`hepsym.io._root_levels.read_by_default`).
 
 A particle needs ``px, py, pz`` with ``E`` or ``mass`` (Cartesian), or ``pt, eta, phi``
-with ``E`` or ``mass`` (or neither) in the same layout; incomplete groups such as ``MET_px, MET_py`` are
-ignored.
+with ``E`` or ``mass`` (or neither) in the same layout; incomplete groups such as
+``MET_px, MET_py`` are ignored.
 """
 
 from __future__ import annotations
@@ -50,20 +52,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import awkward as ak
-import uproot
+from hepsym.io._root_levels import level_of
 
 __all__ = (
     "CARTESIAN",
     "POLAR",
     "CollectionSpec",
-    "branch_kinds",
     "find_weight_branch",
-    "level_of",
     "pid_from_name",
-    "read_by_default",
     "recognise",
     "spec_from_mapping",
 )
@@ -83,86 +80,11 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
     "charge": ("charge", "q", "chg"),
     "pid": ("pdgid", "pid", "pdg"),
     "status": ("status",),
+    "flags": ("statusflags",),
     "incomingpz": ("incomingpz",),
 }
 _COMPONENT = {s: comp for comp, spellings in _SPELLINGS.items() for s in spellings}
 _COMPONENT_NUMBERED = {**_COMPONENT, "id": "pid"}
-
-
-def branch_kinds(obj: Any, *, rntuple: bool) -> dict[str, str]:
-    """Branch name to ``"jagged"``, ``"scalar"`` or ``"other"``, from the tree's header.
-
-    A plain ``TBranch`` of one numeric leaf is told by its leaf (a ``fLeafCount``
-    makes it jagged), which costs a fraction of ``uproot``'s full interpretation;
-    anything else (split objects, arrays, strings) gets that interpretation.
-    """
-    kinds: dict[str, str] = {}
-    if rntuple:
-        form = obj.to_akform()[0]
-        for name, content in zip(form.fields, form.contents, strict=True):
-            kinds[name] = _form_kind(content)
-            kinds.update(_record_kinds(name, content))
-    else:
-        for name, branch in obj.iteritems(recursive=True):
-            kinds[name] = _leaf_kind(branch) or _interpretation_kind(branch)
-    return kinds
-
-
-#: Leaf classes of one number per entry (or per particle with a counter leaf).
-_NUMERIC_LEAVES = frozenset(
-    ("TLeafB", "TLeafS", "TLeafI", "TLeafL", "TLeafF", "TLeafD", "TLeafO", "TLeafG")
-)
-
-
-def _leaf_kind(branch: Any) -> str | None:
-    """The kind of a plain one-leaf numeric branch, ``None`` for anything else."""
-    if branch.classname != "TBranch" or branch.member("fBranches"):
-        return None
-    leaves = branch.member("fLeaves")
-    if len(leaves) != 1 or leaves[0].classname not in _NUMERIC_LEAVES:
-        return None
-    leaf = leaves[0]
-    if leaf.member("fLen") != 1:
-        return None
-    return "scalar" if leaf.member("fLeafCount") is None else "jagged"
-
-
-def _form_kind(form: ak.forms.Form) -> str:
-    if isinstance(form, ak.forms.NumpyForm) and not form.inner_shape:
-        return "scalar"
-    if isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm)):
-        inner = form.content
-        if isinstance(inner, ak.forms.NumpyForm) and not inner.inner_shape:
-            return "jagged"
-    return "other"
-
-
-def _record_kinds(name: str, form: ak.forms.Form) -> dict[str, str]:
-    """``record.field`` kinds of an RNTuple record field (as ``uproot`` writes ``ak.zip``)."""
-    jagged = isinstance(form, (ak.forms.ListOffsetForm, ak.forms.ListForm))
-    record = form.content if jagged else form
-    if not isinstance(record, ak.forms.RecordForm):
-        return {}
-    return {
-        f"{name}.{field}": ("jagged" if jagged else "scalar")
-        if isinstance(content, ak.forms.NumpyForm) and not content.inner_shape
-        else "other"
-        for field, content in zip(record.fields, record.contents, strict=True)
-    }
-
-
-def _interpretation_kind(branch: Any) -> str:
-    try:
-        interp = branch.interpretation
-    except uproot.interpretation.identify.UnknownInterpretation:
-        return "other"
-    if isinstance(interp, uproot.AsDtype) and interp.inner_shape == ():
-        return "scalar"
-    if isinstance(interp, uproot.AsJagged):
-        content = interp.content
-        if isinstance(content, uproot.AsDtype) and content.inner_shape == ():
-            return "jagged"
-    return "other"
 
 
 def _alternation(tokens: Iterable[str]) -> str:
@@ -222,7 +144,8 @@ class CollectionSpec:
         slots: per particle slot, component (``px``, ``pt``, ``charge``, ``pid``...)
             to branch name.
         counter: the ``nMuon``-like branch of a jagged collection, if any (not read).
-        level: ``"lhe"``, ``"gen"``, ``"reco"`` or ``"trigger"`` (see :func:`level_of`).
+        level: ``"lhe"``, ``"gen"``, ``"reco"`` or ``"trigger"`` (see
+            :func:`hepsym.io._root_levels.level_of`).
     """
 
     name: str
@@ -252,7 +175,7 @@ COORDS: dict[str, tuple[str, ...]] = {
     "polar_e": ("pt", "eta", "phi", "E"),
     "polar": POLAR[:3],
 }
-_EXTRA = ("charge", "pid", "status", "incomingpz", "parents_begin", "parents_end")
+_EXTRA = ("charge", "pid", "status", "flags", "incomingpz", "parents_begin", "parents_end")
 
 
 def _coords_of(comps: Iterable[str]) -> str | None:
@@ -341,50 +264,6 @@ def _parse_member(name: str, kind: str) -> tuple[str, str, str, int] | None:
     if comp is None:
         return None
     return ("jagged" if kind == "jagged" else "single", m["prefix"], comp, 0)
-
-
-#: Name prefixes (lower case) of trigger-level collections.
-_TRIGGER_PREFIXES = ("trigobj", "l1", "hlt", "trig")
-#: Substrings (lower case) of collections that are not particles of the event record:
-#: vertices, tracks, candidates, fat and sub-jets, secondary copies of leptons.
-_NOT_PARTICLES = (
-    "fatjet", "subjet", "ak8", "softactivity", "track", "boostedtau", "lowptelectron",
-    "fsrphoton", "dressedlepton", "vistau", "isolatedphoton", "corrt1", "proton", "pfcand",
-    "cands", "svs", "vtx", "vertex", "met", "missinget", "particleid", "link", "cluster", "hit",
-)  # fmt: skip
-_NOT_PARTICLE_NAMES = frozenset(("sv", "pv", "otherpv", "beamspot"))
-
-
-def level_of(name: str, slot: Mapping[str, str] | None = None) -> str:
-    """The level of a collection from its name: ``lhe``, ``gen``, ``reco`` or ``trigger``.
-
-    ``LHEPart`` is ``lhe``; names starting with ``Gen``, ``MC`` or ``Truth``, and
-    collections with a generator status branch (EDM4hep ``Particle``), are ``gen``;
-    ``TrigObj``, ``L1*`` and ``HLT*`` are ``trigger``; anything else is ``reco``.
-    """
-    low = name.lower()
-    if low.startswith("lhe"):
-        return "lhe"
-    if low.startswith(("gen", "mc", "truth")) or "mcparticle" in low:
-        return "gen"
-    if slot and "generatorstatus" in slot.get("status", "").lower():
-        return "gen"
-    if low.startswith(_TRIGGER_PREFIXES):
-        return "trigger"
-    return "reco"
-
-
-def read_by_default(spec: CollectionSpec) -> bool:
-    """Whether a recognised collection is read without being named with ``--collections``.
-
-    Trigger objects, vertices, tracks, candidates, fat and sub-jets, and secondary copies
-    of leptons and photons (dressed leptons, FSR photons, boosted taus, low-pT
-    electrons) are not particles of the event record and are read only when named.
-    """
-    low = spec.name.lower()
-    if spec.level == "trigger" or low in _NOT_PARTICLE_NAMES:
-        return False
-    return not any(part in low for part in _NOT_PARTICLES)
 
 
 def _parse(name: str, kind: str) -> tuple[str, str, str, int] | None:

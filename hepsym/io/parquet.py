@@ -18,7 +18,7 @@ import awkward as ak
 from hepsym.errors import InputFileError
 from hepsym.events import Beams, Events, check_momenta
 from hepsym.io._plan import ReadPlan
-from hepsym.io._root_naming import _form_kind
+from hepsym.io._root_kinds import form_kind
 from hepsym.io.root import _UPROOT_ERRORS, _describe, _select_collections
 
 __all__ = ("PARQUET_MAGIC", "read_parquet")
@@ -74,7 +74,7 @@ def read_parquet(
     try:
         form = ak.metadata_from_parquet(p)["form"]
         kinds = {
-            name: _form_kind(content)
+            name: form_kind(content)
             for name, content in zip(form.fields, form.contents, strict=True)
         }
         specs, not_read = _select_collections(p, "(parquet)", kinds, collections, None)

@@ -38,13 +38,9 @@ import uproot
 from hepsym.errors import InputFileError
 from hepsym.events import Events, check_momenta
 from hepsym.io._plan import ReadPlan
-from hepsym.io._root_naming import (
-    CollectionSpec,
-    branch_kinds,
-    read_by_default,
-    recognise,
-    spec_from_mapping,
-)
+from hepsym.io._root_kinds import branch_kinds
+from hepsym.io._root_levels import read_by_default
+from hepsym.io._root_naming import CollectionSpec, recognise, spec_from_mapping
 from hepsym.io.options import ReadOptions, read_options
 
 __all__ = ("read_root",)
@@ -93,7 +89,7 @@ def read_root(
             * ``collections``: collection names to read, e.g. ``["Muon"]``
               (case-insensitive); default every recognised collection of particles
               (not trigger objects, vertices, tracks, fat or sub-jets: see
-              :func:`~hepsym.io._root_naming.read_by_default`), or only those of
+              :func:`~hepsym.io._root_levels.read_by_default`), or only those of
               ``branches`` when it is given.
             * ``branches``: explicit ``{collection: {component: branch}}`` for names
               that follow no convention, e.g. ``{"Muon": {"px": "mu_px", "py": "mu_py",
@@ -280,7 +276,7 @@ def _select_collections(
         if explicit:
             specs = list(explicit.values())
         else:
-            specs = [s for s in found.values() if read_by_default(s)]
+            specs = [s for s in found.values() if read_by_default(s.name, s.level)]
             if any("reconstructedparticle" in s.name.lower() for s in specs):
                 # Particle-flow candidates are there: reco jets would count them twice.
                 specs = [s for s in specs if not (s.level == "reco" and "jet" in s.name.lower())]
