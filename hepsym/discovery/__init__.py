@@ -338,12 +338,10 @@ def _search_notes(
             f"{rules.max_shuffled:.0%} of the shuffled events there): a continuum, not counted"
         )
     if smooth:
-        worst = max(r.neighbour_ratio for r in smooth)
         notes.append(
             f"{len(smooth)} candidates looked approximate (narrow and peaked) but their "
-            f"residual is a smooth function of the position (neighbour ratio <= "
-            f"{worst:.2g} < {rules.noise:g}): truncated series of relations that are no "
-            "polynomials, not counted"
+            f"residual is a smooth function of the position (neighbour ratio < {rules.noise:g}): "
+            "truncated series of relations that are no polynomials, not counted"
         )
     if tnn is not None and tnn[0] < d - 0.5:
         notes.append(

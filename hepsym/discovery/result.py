@@ -182,9 +182,9 @@ class Discovery:
         lines.append(
             f"rules: exact when rel.res <= {self.exact_tol:.0e}; approximate when narrow (IQR vs "
             f"shuffled events <= {self.max_spread:g}), peaked (>= 65% of the events and <= 25% "
-            "of the shuffled ones within 3 IQRs of the median) and the residual is noise "
-            f"between neighbouring events (neighbour ratio >= {self.noise:g})"
-            + ("; events weighted by |w|" if self.weighted else "")
+            "of the shuffled ones within 3 IQRs of the median), noise between neighbouring "
+            f"events (neighbour ratio >= {self.noise:g}) and new (gradient off the others'), "
+            "up to degree 2" + ("; events weighted by |w|" if self.weighted else "")
         )
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
