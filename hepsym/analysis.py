@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hepsym.cluster import prepare_study
 from hepsym.features import FeatureMatrix
-from hepsym.inputs import prepare
 from hepsym.result import AnalysisResult
 from hepsym.spec import StudySpec
 from hepsym.spec.input import as_paths
@@ -68,7 +68,7 @@ def analyze(
         fm = source
     else:
         inputs = dataclasses.replace(spec.input, path=as_paths(source))
-        prepared = prepare(inputs)
+        prepared = prepare_study(inputs, spec.scale)
         fm, notes, classes = prepared.features, prepared.notes, prepared.classes
         spec = dataclasses.replace(spec, input=prepared.spec)
     fm.check_finite()

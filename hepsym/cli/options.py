@@ -81,7 +81,36 @@ def add_input(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
         help="study events whose features repeat exactly, too (default: the distinct ones)",
     )
     add_root_options(p)
+    add_dask_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def add_dask_options(p: argparse.ArgumentParser) -> None:
+    """Where the files are read: in process, or one task per file on Dask."""
+    p.add_argument(
+        "--dask",
+        action="store_true",
+        help="read, select and build features of each file as a task on a local Dask "
+        'cluster (pip install "hepsym[dask]")',
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="use the running Dask scheduler at ADDRESS (tcp://host:8786) instead",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local Dask cluster (default: one per two cores)",
+    )
+    p.add_argument(
+        "--skip-bad-files",
+        action="store_true",
+        help="skip a file that fails to read, and count it (default: stop, naming it)",
+    )
 
 
 def add_files(p: argparse.ArgumentParser) -> None:
@@ -282,6 +311,10 @@ def study_spec(args: argparse.Namespace) -> Any:
         threads=get("threads", None),
         progress=get("progress", None),
         out=get("out", None),
+        dask=get("dask", None) or None,
+        scheduler=get("scheduler", None),
+        workers=get("workers", None),
+        skip_bad_files=get("skip_bad_files", None) or None,
         discover=get("discover", None),
         symmetries=get("symmetries", None),
     )
@@ -297,7 +330,7 @@ def features_for(args: argparse.Namespace, spec: Any) -> tuple[Any, tuple[str, .
     if not args.file:
         msg = f"{args.command} needs an event FILE or --dataset circle|square"
         raise HepsymError(msg)
-    from hepsym.inputs import prepare
+    from hepsym.cluster import prepare_study
 
-    prepared = prepare(spec.input)
+    prepared = prepare_study(spec.input, spec.scale)
     return prepared.features, prepared.notes

@@ -58,7 +58,7 @@ def read_entries(entries: Sequence[FileEntry], options: ReadOptions) -> Events:
         events = read(entry.path, opts)
         parts.append(events)
         if left is not None:
-            left -= len(events)
+            left -= len(events) + int(events.metadata.get("n_bad_events", 0))
             if left <= 0:
                 break
     return concatenate(parts)

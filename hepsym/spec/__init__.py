@@ -26,6 +26,7 @@ from hepsym.spec._base import problem, with_fields
 from hepsym.spec.constraints import ConstraintSpec, Thresholds
 from hepsym.spec.input import COLLIDERS, FEATURE_KINDS, InputSpec
 from hepsym.spec.learn import ACTIVATIONS, LearnSpec, VAEConfig
+from hepsym.spec.scale import ScaleSpec
 
 __all__ = (
     "ACTIVATIONS",
@@ -34,6 +35,7 @@ __all__ = (
     "ConstraintSpec",
     "InputSpec",
     "LearnSpec",
+    "ScaleSpec",
     "StudySpec",
     "Thresholds",
     "VAEConfig",
@@ -46,6 +48,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     **{f.name: ("input", f.name) for f in dataclasses.fields(InputSpec)},
     **{f.name: ("constraints", f.name) for f in dataclasses.fields(ConstraintSpec)},
     **{f.name: ("learn", f.name) for f in dataclasses.fields(LearnSpec)},
+    **{f.name: ("scale", f.name) for f in dataclasses.fields(ScaleSpec)},
     **{name: ("vae", name) for name in ("epochs", "latent", "hidden")},
     "out": ("study", "out"),
     "discover": ("study", "discover"),
@@ -66,11 +69,13 @@ class StudySpec:
             (:func:`hepsym.discover`).
         symmetries: also find the symmetries of the surface and of the distribution
             (:func:`hepsym.symmetries`).
+        scale: where the files are read (in process, or on a Dask cluster).
     """
 
     input: InputSpec = field(default_factory=InputSpec)
     constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
     learn: LearnSpec = field(default_factory=LearnSpec)
+    scale: ScaleSpec = field(default_factory=ScaleSpec)
     out: str | None = None
     discover: bool = True
     symmetries: bool = True
@@ -115,6 +120,7 @@ class StudySpec:
             input=dataclasses.replace(self.input, **sections.pop("input", {})),
             constraints=dataclasses.replace(self.constraints, **sections.pop("constraints", {})),
             learn=dataclasses.replace(self.learn, vae=vae, **learn),
+            scale=dataclasses.replace(self.scale, **sections.pop("scale", {})),
             **sections.pop("study", {}),
         )
 
@@ -124,6 +130,7 @@ class StudySpec:
             "input": self.input.to_dict(),
             "constraints": self.constraints.to_dict(),
             "learn": self.learn.to_dict(),
+            "scale": self.scale.to_dict(),
             "out": self.out,
             "discover": self.discover,
             "symmetries": self.symmetries,

@@ -1,0 +1,197 @@
+"""Many files on a Dask cluster: each file read, selected and turned into features by a
+worker; the feature matrices joined on the client, exactly as one read of all files.
+
+:func:`prepare_study` is the one entry point: in process by default, on a
+``dask.distributed`` cluster when the study's :class:`~hepsym.spec.ScaleSpec` asks
+(``--dask`` starts a ``LocalCluster`` for the machine, ``--scheduler ADDRESS`` joins a
+running one). The first file decides what hepsym chooses by itself (the selection, the
+features), so that every file is treated alike; then the others run in parallel. A
+worker that dies is replaced and its task retried by Dask. A file that fails names
+itself and stops the study, or with ``skip_bad_files`` is skipped and counted.
+
+Dask (``pip install "hepsym[dask]"``) is imported only on this path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from hepsym.errors import HepsymError, InputFileError
+from hepsym.inputs import Part, Prepared, finish, prepare, prepare_part
+from hepsym.io import read
+from hepsym.io.fileset import FileEntry, expand_inputs
+from hepsym.spec import InputSpec, ScaleSpec
+
+__all__ = ("local_workers", "prepare_study")
+
+#: retries of a task whose worker died (Dask reschedules it on another worker)
+RETRIES = 2
+
+
+def local_workers() -> int:
+    """Worker processes of a local cluster: one per two cores (at least 1, at most 8)."""
+    return max(1, min(8, (os.cpu_count() or 2) // 2))
+
+
+def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
+    """The study's feature matrix, in process or on a Dask cluster as ``scale`` says.
+
+    Raises:
+        HepsymError: from a reader (naming the file), or Dask missing, or no cluster.
+    """
+    if scale is None or not scale.distributed:
+        return prepare(spec)
+    entries = expand_inputs(spec.path or ())
+    with _client(scale) as (client, notes):
+        parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
+    notes.append(f"Dask: {len(entries)} files, one task each")
+    if not parts:
+        msg = f"{entries[0].path}: every one of the {len(entries)} files failed to read"
+        raise InputFileError(msg)
+    parts = _first_events(parts, spec)
+    prepared = finish([p for _, p in parts], spec)
+    if skipped:
+        notes.append(
+            f"{len(skipped)} of {len(entries)} files skipped, as asked (--skip-bad-files): "
+            + "; ".join(skipped[:3])
+            + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        )
+    return dataclasses.replace(prepared, notes=(*notes, *prepared.notes))
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as err:
+        msg = 'the Dask path needs dask.distributed: pip install "hepsym[dask]"'
+        raise HepsymError(msg) from err
+    return distributed
+
+
+@contextlib.contextmanager
+def _client(scale: ScaleSpec) -> Iterator[tuple[Any, list[str]]]:
+    """A client of the scheduler at ``scale.scheduler``, or of a local cluster started
+    (and closed) here; the notes say which, with the dashboard link."""
+    distributed = _import_distributed()
+    if scale.scheduler is not None:
+        try:
+            client = distributed.Client(scale.scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            msg = f"no Dask scheduler at {scale.scheduler} ({err})"
+            raise HepsymError(msg) from None
+        with client:
+            n = len(client.scheduler_info().get("workers", {}))
+            yield client, [f"Dask: scheduler {scale.scheduler}, {n} workers"]
+        return
+    n_workers = scale.workers or local_workers()
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        note = (
+            f"Dask: a local cluster of {n_workers} worker processes x 1 thread "
+            f"(--workers N to change), dashboard {cluster.dashboard_link}"
+        )
+        if sys.stderr.isatty():  # now, so that the dashboard can be watched during the run
+            print(f"hepsym: {note}", file=sys.stderr)
+        yield client, [note]
+
+
+def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
+    """One file's partition; runs on a worker."""
+    file_spec = dataclasses.replace(spec, path=entry.path)
+    options = file_spec.reading()
+    if entry.tree is not None:
+        options = dataclasses.replace(options, tree=entry.tree)
+    return prepare_part(file_spec, read(entry.path, options))
+
+
+def _run(
+    client: Any, spec: InputSpec, entries: Sequence[FileEntry], skip_bad: bool
+) -> tuple[list[tuple[FileEntry, Part]], list[str]]:
+    """The partitions of the files that read, in file order, and why the others failed."""
+    distributed = _import_distributed()
+    from tqdm import tqdm
+
+    done: dict[int, Part] = {}
+    skipped: list[str] = []
+    resolved: InputSpec | None = None
+    pending = list(enumerate(entries))
+    # The first file that reads decides the selection and features for all.
+    while pending and resolved is None:
+        i, entry = pending.pop(0)
+        future = client.submit(_read_part, spec, entry, retries=RETRIES, pure=False)
+        part = _result(future, entry, skip_bad, skipped, distributed)
+        if part is not None:
+            done[i], resolved = part, part.spec
+    if resolved is not None and pending:
+        futures = {
+            client.submit(_read_part, resolved, entry, retries=RETRIES, pure=False): (i, entry)
+            for i, entry in pending
+        }
+        bar = tqdm(
+            total=len(entries),
+            initial=len(done) + len(skipped),
+            desc="files",
+            file=sys.stderr,
+            disable=None,
+            leave=False,
+        )
+        with bar:
+            for future in distributed.as_completed(futures):
+                i, entry = futures[future]
+                part = _result(future, entry, skip_bad, skipped, distributed)
+                if part is not None:
+                    done[i] = part
+                bar.update(1)
+    return [(entries[i], done[i]) for i in sorted(done)], skipped
+
+
+def _result(
+    future: Any, entry: FileEntry, skip_bad: bool, skipped: list[str], distributed: Any
+) -> Part | None:
+    """The partition, or ``None`` for a file skipped; a failure names its file."""
+    try:
+        return future.result()
+    except HepsymError as err:
+        error: HepsymError = err
+    except distributed.KilledWorker as err:
+        error = InputFileError(f"{entry.path}: its worker died {RETRIES + 1} times ({err})")
+    except (OSError, MemoryError, ValueError, KeyError, TypeError) as err:
+        error = InputFileError(f"{entry.path}: {type(err).__name__}: {err}")
+    if not skip_bad:
+        raise error
+    skipped.append(str(error))
+    return None
+
+
+def _first_events(
+    parts: list[tuple[FileEntry, Part]], spec: InputSpec
+) -> list[tuple[FileEntry, Part]]:
+    """``max_events`` counts the events of all files in order, as :func:`hepsym.read` does:
+    the partitions after the limit are dropped, and the one that crosses it read again
+    with the events left."""
+    if spec.max_events is None:
+        return parts
+    left = spec.max_events
+    kept: list[tuple[FileEntry, Part]] = []
+    for entry, part in parts:
+        if left <= 0:
+            break
+        n_read = part.features.n_input + part.n_bad
+        if n_read > left:
+            kept.append((entry, _read_part(dataclasses.replace(part.spec, max_events=left), entry)))
+        else:
+            kept.append((entry, part))
+        left -= n_read
+    return kept

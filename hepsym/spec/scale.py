@@ -1,0 +1,48 @@
+"""The scale section: where the partitions of a study run (in process, or on Dask)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from hepsym.spec._base import problem
+
+__all__ = ("ScaleSpec",)
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """Where a study's files are read, selected and turned into features.
+
+    Attributes:
+        dask: run each file as a task on a ``dask.distributed`` cluster: a
+            ``LocalCluster`` started for the machine, or the one at ``scheduler``.
+        scheduler: address of a running scheduler (``tcp://host:8786``); implies ``dask``.
+        workers: number of worker processes of the local cluster (default: one per two
+            cores, at most 8).
+        skip_bad_files: a file that fails to read is skipped and counted, instead of
+            stopping the study.
+    """
+
+    dask: bool = False
+    scheduler: str | None = None
+    workers: int | None = None
+    skip_bad_files: bool = False
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
+            msg = f"workers must be at least 1, got {self.workers}"
+            raise problem(msg)
+        if self.scheduler is not None and not str(self.scheduler).strip():
+            msg = "the scheduler address is empty"
+            raise problem(msg)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the study runs on a Dask cluster."""
+        return self.dask or self.scheduler is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON values."""
+        return dataclasses.asdict(self)

@@ -1,0 +1,148 @@
+"""The Dask path: the same answer as in process, a lost worker, a bad file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hepsym
+from hepsym import cluster as hepsym_cluster
+from hepsym.cli import main
+from hepsym.errors import InputFileError
+from hepsym.spec import InputSpec, ScaleSpec
+
+distributed = pytest.importorskip("distributed")
+
+DATA = Path(__file__).parent.parent / "data"
+EE = DATA / "ee_mumu_80GeV.lhe.gz"
+NANO = DATA / "external" / "coffea-nano_dimuon.root"
+
+
+def _split_ee(folder: Path, n_files: int, per_file: int) -> list[Path]:
+    text = gzip.decompress(EE.read_bytes()).decode()
+    head_end = text.index("<event>")
+    header, body = text[:head_end], text[head_end:]
+    events = [e + "</event>\n" for e in body.split("</event>\n")[:-1]]
+    paths = []
+    for i in range(n_files):
+        chunk = "".join(events[i * per_file : (i + 1) * per_file])
+        path = folder / f"ee_{i:02d}.lhe.gz"
+        path.write_bytes(gzip.compress((header + chunk + "</LesHouchesEvents>\n").encode()))
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def threads():
+    """Two in-process workers: enough for the equality and bad-file tests, fast."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    return _split_ee(tmp_path, 5, 300)
+
+
+def _same(a: hepsym.AnalysisResult, b: hepsym.AnalysisResult) -> None:
+    np.testing.assert_array_equal(a.features.X, b.features.X)
+    assert a.constraints.to_dict()["constraints"] == b.constraints.to_dict()["constraints"]
+    assert a.constraints.predicted_dim == b.constraints.predicted_dim
+    assert a.learned.learned_dim == b.learned.learned_dim
+    assert a.verdict.outcome == b.verdict.outcome
+
+
+def test_the_dask_path_gives_the_in_process_answer(files: list[Path], threads: str) -> None:
+    options = {"ensemble": 2, "epochs": 2, "discover": False, "symmetries": False}
+    local = hepsym.analyze(files, **options)
+    dask = hepsym.analyze(files, scheduler=threads, **options)
+    _same(local, dask)
+    assert dask.notes[0].startswith(f"Dask: scheduler {threads}, 2 workers")
+    assert "Dask: 5 files, one task each" in dask.notes
+    # what the in-process path said, the Dask path says too
+    assert [n for n in dask.notes if not n.startswith("Dask")] == list(local.notes)
+
+
+def test_max_events_counts_files_in_order(files: list[Path], threads: str) -> None:
+    spec = InputSpec(path=tuple(map(str, files)), max_events=700)
+    local = hepsym_cluster.prepare_study(spec)
+    dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
+    np.testing.assert_array_equal(local.features.X, dask.features.X)
+    assert dask.features.n_input == 700
+
+
+def test_nanoaod_files_on_dask(tmp_path: Path, threads: str) -> None:
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"nano_{i}.root")
+        paths[-1].write_bytes(NANO.read_bytes())
+    (tmp_path / "fileset.json").write_text(json.dumps({p.name: "Events" for p in paths}))
+    spec = InputSpec(path=str(tmp_path / "fileset.json"), select="Muon: mu+ mu-")
+    local = hepsym_cluster.prepare_study(spec)
+    dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
+    np.testing.assert_array_equal(local.features.X, dask.features.X)
+    assert local.features.n_input == 3 * 40
+
+
+def test_a_bad_file_names_itself_or_is_skipped(files: list[Path], threads: str) -> None:
+    bad = files[0].parent / "ee_02.lhe.gz"
+    bad.write_bytes(bad.read_bytes()[:200])  # truncated gzip
+    spec = InputSpec(path=tuple(map(str, files)))
+    with pytest.raises(InputFileError, match=r"ee_02\.lhe\.gz"):
+        hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
+    skipped = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads, skip_bad_files=True))
+    assert skipped.features.n_input == 4 * 300
+    note = next(n for n in skipped.notes if "skipped" in n)
+    assert note.startswith("1 of 5 files skipped, as asked (--skip-bad-files): ")
+    assert "ee_02.lhe.gz" in note
+
+
+def test_cli_dask_bad_file_exit_2(files: list[Path], threads: str, capsys) -> None:
+    (files[0].parent / "ee_03.lhe.gz").write_bytes(b"\x1f\x8b garbage")
+    code = main(["constraints", str(files[0].parent / "ee_*.lhe.gz"), "--scheduler", threads])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "ee_03.lhe.gz" in err[0]
+
+
+def test_no_scheduler_there(files: list[Path], capsys) -> None:
+    code = main(["constraints", str(files[0]), "--scheduler", "tcp://127.0.0.1:1"])
+    assert code == 2
+    assert "no Dask scheduler at tcp://127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_a_lost_worker_changes_nothing(files: list[Path], monkeypatch) -> None:
+    """One worker process is killed after the first file: Dask restarts it, retries its
+    tasks, and the study's answer is the in-process one."""
+    spec = InputSpec(path=tuple(map(str, files)))
+    local = hepsym_cluster.prepare_study(spec)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        original = hepsym_cluster._result
+        killed = []
+
+        def kill_after_first(*args, **kwargs):
+            out = original(*args, **kwargs)
+            if not killed:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            return out
+
+        monkeypatch.setattr(hepsym_cluster, "_result", kill_after_first)
+        dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=cluster.scheduler_address))
+    assert killed
+    np.testing.assert_array_equal(local.features.X, dask.features.X)
