@@ -166,6 +166,39 @@ def test_edm4hep_mc_and_reconstructed_particles():
     assert np.allclose(energy, 240.0, rtol=5e-3)
 
 
+def test_edm4hep_reconstructed_particles_species_from_type():
+    """FCC's ReconstructedParticles.type: a PDG id for neutrals (22, 130), 0 for charged
+    particles, whose mass hypothesis (e, mu, pi) gives the species."""
+    from hepsym.particles import pdg_charge
+
+    events = read(FCC)
+    assert events.metadata["species"]["ReconstructedParticles"].startswith("type branch")
+    reco = _flat(events, "ReconstructedParticles")
+    pid, charge = ak.to_numpy(reco.pid), ak.to_numpy(reco.charge)
+    assert set(np.unique(pid)) == {22, 130, 211, -211, 13, -13, 11, -11}
+    np.testing.assert_array_equal(pdg_charge(pid), charge)
+    with uproot.open(FCC) as f:
+        kind = ak.to_numpy(ak.flatten(f["events"]["ReconstructedParticles.type"].array()))
+    np.testing.assert_array_equal(pid[kind != 0], kind[kind != 0])
+    # the reconstructed muons are the generator's, to a few lost in the detector
+    gen = scope_events(events, "gen").particles
+    n_gen = ak.sum(abs(gen.pid[gen.status == 1]) == 13)
+    assert 0.8 * n_gen <= (np.abs(pid) == 13).sum() <= n_gen
+    selected = select(events, "reco: mu+ mu-")
+    assert len(selected.kept) > 0.5 * len(events)
+
+
+def test_edm4hep_type_that_is_no_pdg_id_stays_unknown():
+    from hepsym.io._root_columns import _pid_from_type
+
+    kind = np.array([22, 0, 0, 0, 5, 99999, 0, 130], dtype=np.int32)
+    charge = np.array([0, -1, 1, 1, 0, 0, 1, 1], dtype=np.float32)
+    mass = np.array([0, 0.000511, 0.105658, 0.13957, 0.3, 1.0, 0.5, 0.5], dtype=np.float32)
+    np.testing.assert_array_equal(
+        _pid_from_type(kind, charge, mass), [22, 11, -13, 211, 0, 0, 0, 0]
+    )
+
+
 def test_damaged_edm4hep_file_is_one_error_line():
     # coffea's edm4hep.root holds random numbers: an energy below the momentum
     with pytest.raises(InputFileError, match=r"coffea-edm4hep\.root: event 0"):

@@ -77,6 +77,7 @@ class ReadPlan:
                 source[s.name] = (
                     "jet" if jet
                     else "PDG id branch" if has_pid
+                    else _TYPE_SPECIES if "type" in s.slots[0]
                     else f"{pid_from_name(s.name)} (from the name)" if base
                     else "unknown (no PDG id branch)"
                 )  # fmt: skip
@@ -132,6 +133,10 @@ class ReadPlan:
             collections=tuple(s.name for s in self.specs),
             metadata=metadata,
         )
+
+
+#: Where the species of an EDM4hep collection with a ``type`` branch comes from.
+_TYPE_SPECIES = "type branch (PDG id; charged: e, mu, pi by mass hypothesis)"
 
 
 def _species_pid(path: Path, collection: str, species: str | int) -> int:

@@ -229,6 +229,10 @@ def _identity(
         if charge is None:
             charge = pdg_charge(pid) if n else np.empty(0, dtype=np.float64)
         return pid, charge
+    kind = _flat(chunk, spec, "type")
+    if kind is not None and not base:
+        charge = np.full(n, np.nan, dtype=_CHARGE) if charge is None else charge
+        return _pid_from_type(kind, charge, _flat(chunk, spec, "mass")), charge
     if abs(base) in CHARGED_LEPTONS:
         if charge is None:
             notes.append(f"{spec.name}: no charge branch, pid {base} for all, charge unknown")
@@ -242,3 +246,33 @@ def _identity(
     if charge is None:
         return _PID(base), _CHARGE(0.0 if base == 22 else np.nan)
     return _PID(base), charge
+
+
+#: Masses (GeV) that FCC's EDM4hep (Delphes) gives a charged reconstructed particle of
+#: ``type`` 0, by its identification: electron, muon, else charged pion.
+_MASS_HYPOTHESES = ((11, 0.000511, 1e-5), (13, 0.105658, 1e-4), (211, 0.13957, 1e-4))
+
+
+def _pid_from_type(kind: np.ndarray, charge: np.ndarray, mass: np.ndarray | None) -> np.ndarray:
+    """PDG ids of EDM4hep reconstructed particles from their ``type`` branch.
+
+    FCC files store a PDG id in ``type`` for neutral particles (22 a photon, 130 a
+    neutral hadron) and 0 for charged ones, whose species is the mass hypothesis of
+    their identification (0.000511 an electron, 0.10566 a muon, 0.13957 a charged
+    pion), with the sign of their charge. A ``type`` that is no PDG id whose charge
+    matches the charge branch, and a charged particle of another mass, stay 0 (unknown).
+    """
+    pid = kind.astype(_PID)
+    charge = np.asarray(charge, dtype=np.float64)
+    expected = pdg_charge(pid) if len(pid) else np.empty(0)
+    known = ~np.isnan(charge)
+    valid = np.isclose(expected, charge) | (~known & ~np.isnan(expected))
+    pid[(pid != 0) & ~valid] = 0
+    if mass is not None:
+        m = np.asarray(mass, dtype=np.float64)
+        for base, hypothesis, tolerance in _MASS_HYPOTHESES:
+            hit = (pid == 0) & (charge != 0) & known & (np.abs(m - hypothesis) < tolerance)
+            # a lepton of negative charge is the particle (e- is 11); a pi+ is 211
+            sign = np.where(charge < 0, 1, -1) if base != 211 else np.where(charge > 0, 1, -1)
+            pid = np.where(hit, sign * base, pid).astype(_PID)
+    return pid

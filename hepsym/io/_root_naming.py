@@ -175,7 +175,9 @@ COORDS: dict[str, tuple[str, ...]] = {
     "polar_e": ("pt", "eta", "phi", "E"),
     "polar": POLAR[:3],
 }
-_EXTRA = ("charge", "pid", "status", "flags", "incomingpz", "parents_begin", "parents_end")
+_EXTRA = (
+    "charge", "pid", "status", "flags", "incomingpz", "parents_begin", "parents_end", "type",
+)  # fmt: skip
 
 
 def _coords_of(comps: Iterable[str]) -> str | None:
@@ -189,6 +191,8 @@ def _has(slot: Mapping[str, str], coords: str) -> bool:
 
 def _keep(slot: Mapping[str, str], coords: str) -> dict[str, str]:
     wanted = POLAR if coords == "polar" else COORDS[coords]
+    if "type" in slot and "pid" not in slot:
+        wanted = (*wanted, "mass")  # the mass tells the species of an EDM4hep type 0
     return {c: b for c, b in slot.items() if c in wanted or c in _EXTRA}
 
 
@@ -245,6 +249,7 @@ def recognise(kinds: Mapping[str, str]) -> list[CollectionSpec]:
 _MEMBERS = {
     "momentum.x": "px", "momentum.y": "py", "momentum.z": "pz", "energy": "E",
     "mass": "mass", "charge": "charge", "pdg": "pid", "generatorstatus": "status",
+    "type": "type",
     "parents_begin": "parents_begin", "parents_end": "parents_end",
     "fcoordinates.fpt": "pt", "fcoordinates.feta": "eta", "fcoordinates.fphi": "phi",
     "fcoordinates.fe": "E", "fcoordinates.fm": "mass", "fcoordinates.fx": "px",
