@@ -27,46 +27,30 @@ warning, or an error with ``strict``.
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import math
-import operator
 import os
-import sys
-import tempfile
 import warnings
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from hepsym.errors import HepsymWarning, InputFileError
 from hepsym.events import Beams, Events, check_momenta, make_particles
-from hepsym.particles import pdg_charge
+from hepsym.io._hepmc_columns import BEAM_STATUS, FINAL_STATUS, EventColumns, beams_of, run_info
+from hepsym.io._hepmc_stream import (
+    HEPMC_FORMATS,
+    Source,
+    captured_output,
+    first_report,
+    hepmc_format,
+    open_source,
+    version,
+)
 
-__all__ = ("BEAM_STATUS", "FINAL_STATUS", "HEPMC_FORMATS", "read_hepmc")
+__all__ = ("BEAM_STATUS", "FINAL_STATUS", "HEPMC_FORMATS", "hepmc_format", "read_hepmc")
 
-#: HepMC status of a final-state particle and of a beam particle.
-FINAL_STATUS = 1
-BEAM_STATUS = 4
-#: first-line markers of each format, and the line that ends a complete file
-HEPMC_FORMATS = {
-    "hepmc3": (
-        (b"HepMC::Asciiv3-START_EVENT_LISTING",),
-        b"HepMC::Asciiv3-END_EVENT_LISTING",
-    ),
-    "hepmc2": (
-        (b"HepMC::IO_GenEvent-START_EVENT_LISTING",),
-        b"HepMC::IO_GenEvent-END_EVENT_LISTING",
-    ),
-}
-_GZIP_MAGIC = b"\x1f\x8b"
 _BUFFER = 1 << 16
-_MEV = 1e-3
-#: relative agreement asked of the beams of different events
-_BEAM_RTOL = 1e-9
 _INSTALL = 'reading HepMC files needs pyhepmc, which is not installed: pip install "hepsym[hepmc]"'
 
 
@@ -77,19 +61,6 @@ def _import_pyhepmc(path: Path) -> Any:
         msg = f"{path}: {_INSTALL}"
         raise InputFileError(msg) from err
     return pyhepmc
-
-
-def hepmc_format(head: bytes) -> str | None:
-    """``"hepmc3"`` or ``"hepmc2"`` if (decompressed) ``head`` starts a HepMC ASCII file."""
-    first = head.lstrip()
-    if not first.startswith((b"HepMC::Version", b"HepMC::Asciiv3", b"HepMC::IO_GenEvent")):
-        return None
-    # both start with the library's "HepMC::Version" line; the listing line tells them apart
-    lines = first.split(b"\n", 3)[:3]
-    for name, (markers, _) in HEPMC_FORMATS.items():
-        if any(line.strip() == markers[-1] for line in lines):
-            return name
-    return None
 
 
 def read_hepmc(
@@ -135,7 +106,7 @@ def read_hepmc(
     check_max_events(max_events)
     p = check_path(path)
     pyhepmc = _import_pyhepmc(p)
-    with _open(p) as source:
+    with open_source(p) as source:
         fmt = hepmc_format(source.peek())
         if fmt is None:
             msg = f"{p}: not a HepMC3 or HepMC2 ASCII file (starts with {source.peek()[:24]!r})"
@@ -159,11 +130,11 @@ def read_hepmc(
     events = Events(
         particles=make_particles(fields, counts),
         weights=np.asarray(columns.weights, dtype=np.float64),
-        beams=beams if beams is not None else _beams(columns, p),
+        beams=beams if beams is not None else beams_of(columns, p),
         source=str(path),
         format=fmt,
         metadata={
-            "hepmc_version": _version(source.head),
+            "hepmc_version": version(source.head),
             "generators": run["generators"],
             "weight_names": run["weight_names"],
             "cross_section_pb": columns.cross_section_pb,
@@ -175,173 +146,15 @@ def read_hepmc(
     return check_momenta(events, drop_bad_events=drop_bad_events)
 
 
-class _Source:
-    """A binary file (gzip inflated) as pyhepmc reads it, remembering its first and last
-    bytes and any error of the decompression, which pyhepmc's stream would swallow."""
-
-    def __init__(self, f: Any) -> None:
-        self._f = f
-        self.head = b""
-        self.tail = b""
-        self.error: BaseException | None = None
-
-    def peek(self) -> bytes:
-        if not self.head:
-            self.head = self._f.read(4096)
-            self._f.seek(0)
-        return self.head
-
-    def readinto1(self, buffer: Any) -> int:
-        try:
-            n = self._f.readinto(buffer)
-        except (OSError, EOFError, zlib.error) as err:
-            self.error = err
-            return 0
-        if n:
-            self.tail = (self.tail + bytes(memoryview(buffer)[max(n - 80, 0) : n]))[-80:]
-        return n or 0
-
-    readinto = readinto1
-
-    def write(self, data: bytes) -> int:  # pyiostream wants a file object with both
-        msg = "read-only"
-        raise OSError(msg)
-
-    def flush(self) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def _open(path: Path) -> Iterator[_Source]:
-    try:
-        raw = path.open("rb")
-    except OSError as err:
-        msg = f"{path}: cannot be opened ({err.strerror})"
-        raise InputFileError(msg) from err
-    with raw:
-        gzipped = raw.read(2) == _GZIP_MAGIC
-        raw.seek(0)
-        f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-        with f:
-            source = _Source(f)
-            try:
-                source.peek()
-            except (OSError, EOFError, zlib.error) as err:
-                msg = f"{path}: not a readable gzip file ({err})"
-                raise InputFileError(msg) from err
-            yield source
-
-
-@contextlib.contextmanager
-def _captured_output() -> Iterator[IO[bytes]]:
-    """File descriptor 2 into a temporary file, and 1 into another (discarded).
-
-    HepMC3's C++ reader reports damage on standard error; it also prints parsing details
-    on standard output, whatever its debug level, which a user should not see.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        os.dup2(out.fileno(), 1)
-        os.dup2(err.fileno(), 2)
-        try:
-            yield err
-        finally:
-            for fd, old in zip((1, 2), saved, strict=True):
-                os.dup2(old, fd)
-                os.close(old)
-
-
-def _first_report(tmp: IO[bytes]) -> str:
-    tmp.seek(0)
-    lines = [line.strip() for line in tmp.read(4096).decode(errors="replace").splitlines()]
-    return next((line for line in lines if line), "")
-
-
-class _Columns:
-    """Per-event arrays from the reader, joined once at the end."""
-
-    # pyhepmc's generated_mass is the momentum's mass where the file sets none
-    _NAMES = ("pid", "status", "px", "py", "pz", "e", "generated_mass")
-    _get = operator.attrgetter(*_NAMES)
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[np.ndarray, ...]] = []
-        self.weights: list[float] = []
-        self.scale: list[float] = []
-        self.cross_section_pb: float | None = None
-        self._flat: dict[str, np.ndarray] | None = None
-
-    @property
-    def n_events(self) -> int:
-        return len(self.rows)
-
-    def add(self, event: Any, mev: Any) -> None:
-        self.rows.append(self._get(event.numpy.particles))
-        w = event.weights
-        self.weights.append(w[0] if w else 1.0)
-        # the enum's value: comparing the enums costs 4 us, a fifth of the event's work
-        self.scale.append(_MEV if event.momentum_unit.value == mev else 1.0)
-
-    @property
-    def counts(self) -> np.ndarray:
-        return np.fromiter((len(r[0]) for r in self.rows), dtype=np.int64, count=len(self.rows))
-
-    @property
-    def flat(self) -> dict[str, np.ndarray]:
-        """Every column over all events (before the status filter)."""
-        if self._flat is None:
-            self._flat = {
-                name: np.concatenate([r[k] for r in self.rows])
-                for k, name in enumerate(self._NAMES)
-            }
-        return self._flat
-
-    def note_cross_section(self, event: Any) -> None:
-        cs = event.cross_section
-        if cs is not None and cs.is_valid:
-            self.cross_section_pb = float(cs.xsec())
-
-    def particles(
-        self, statuses: Sequence[int] | None
-    ) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
-        flat = self.flat
-        counts = self.counts
-        n_in_file = int(counts.sum())
-        scale = np.repeat(np.asarray(self.scale), counts)
-        status = flat["status"].astype(np.int64)
-        if statuses is not None:
-            keep = np.isin(status, np.asarray(list(statuses), dtype=np.int64))
-            event_of = np.repeat(np.arange(len(counts)), counts)
-            counts = np.bincount(event_of[keep], minlength=len(counts)).astype(np.int64)
-            flat = {k: v[keep] for k, v in flat.items()}
-            scale, status = scale[keep], status[keep]
-        px, py, pz, energy = (flat[k].astype(np.float64) * scale for k in ("px", "py", "pz", "e"))
-        gen_mass = flat["generated_mass"] * scale
-        pid = flat["pid"].astype(np.int64)
-        fields = {
-            "px": px,
-            "py": py,
-            "pz": pz,
-            "E": energy,
-            "pid": pid,
-            "status": status,
-            "charge": pdg_charge(pid),
-            "gen_mass": gen_mass.astype(np.float64),
-        }
-        return fields, counts, n_in_file
-
-
 def _read_events(
-    pyhepmc: Any, reader_class: Any, source: _Source, path: Path, max_events: int | None
-) -> tuple[_Columns, dict[str, Any]]:
-    columns = _Columns()
+    pyhepmc: Any, reader_class: Any, source: Source, path: Path, max_events: int | None
+) -> tuple[EventColumns, dict[str, Any]]:
+    columns = EventColumns()
     run: dict[str, Any] = {"generators": [], "weight_names": []}
     mev = pyhepmc.Units.MEV.value
     saved_level = pyhepmc.Setup.debug_level
     last = None
-    with _captured_output() as reports:
+    with captured_output() as reports:
         pyhepmc.Setup.debug_level = 0
         try:
             reader = reader_class(pyhepmc.io.pyiostream(source, _BUFFER))
@@ -349,7 +162,7 @@ def _read_events(
                 event = pyhepmc.GenEvent()
                 ok = reader.read_event(event)
                 if os.fstat(reports.fileno()).st_size:
-                    report = _first_report(reports)
+                    report = first_report(reports)
                     msg = f"{path}: event {columns.n_events} (0-based) is damaged: {report}"
                     raise InputFileError(msg)
                 if source.error is not None:
@@ -360,7 +173,7 @@ def _read_events(
                 if not len(event.particles):
                     break
                 if last is None:
-                    run = _run_info(event)
+                    run = run_info(event)
                 columns.add(event, mev)
                 last = event
                 if reader.failed():
@@ -380,54 +193,3 @@ def _read_events(
     if last is not None:
         columns.note_cross_section(last)
     return columns, run
-
-
-def _run_info(event: Any) -> dict[str, Any]:
-    info = event.run_info
-    if info is None:
-        return {"generators": [], "weight_names": []}
-    return {
-        "generators": [{"name": t.name, "version": t.version or None} for t in info.tools],
-        "weight_names": [str(n) for n in info.weight_names],
-    }
-
-
-def _version(head: bytes) -> str | None:
-    line = head.lstrip().split(b"\n", 1)[0]
-    if line.startswith(b"HepMC::Version"):
-        return line.split()[-1].decode(errors="replace")
-    return None
-
-
-def _beams(columns: _Columns, path: Path) -> Beams:
-    """The two status-4 particles, the same in every event (within ``_BEAM_RTOL``)."""
-    flat = columns.flat
-    counts = columns.counts
-    is_beam = flat["status"] == BEAM_STATUS
-    event_of = np.repeat(np.arange(len(counts)), counts)
-    per_event = np.bincount(event_of[is_beam], minlength=len(counts))
-    if not np.all(per_event == 2):
-        return Beams.unknown()
-    scale = np.repeat(np.asarray(columns.scale), counts)[is_beam]
-    pid = flat["pid"][is_beam].reshape(-1, 2)
-    energy = (flat["e"][is_beam] * scale).reshape(-1, 2)
-    pz = (flat["pz"][is_beam] * scale).reshape(-1, 2)
-    # beam A along +z
-    swap = pz[:, 0] < pz[:, 1]
-    pid[swap] = pid[swap][:, ::-1]
-    energy[swap] = energy[swap][:, ::-1]
-    same = np.all(pid == pid[0]) and np.allclose(energy, energy[0], rtol=_BEAM_RTOL, atol=0)
-    if not same or not np.all(np.isfinite(energy[0])):
-        k = int(np.argmax(np.any(pid != pid[0], axis=1) | np.any(energy != energy[0], axis=1)))
-        warnings.warn(
-            f"{path}: the beams differ between events (event 0: {pid[0].tolist()} at "
-            f"{energy[0].tolist()} GeV, event {k}: {pid[k].tolist()} at {energy[k].tolist()} "
-            "GeV); the initial state is taken as unknown",
-            HepsymWarning,
-            stacklevel=3,
-        )
-        return Beams.unknown()
-    e_a, e_b = (float(x) for x in energy[0])
-    if not (math.isfinite(e_a) and math.isfinite(e_b)):
-        return Beams.unknown()
-    return Beams(ids=(int(pid[0, 0]), int(pid[0, 1])), energies=(e_a, e_b))
