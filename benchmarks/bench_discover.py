@@ -5,6 +5,10 @@ Targets: 10^4 events x 8 features at degree 3 under 2 s; 16 features at degree 2
 
     python benchmarks/bench_discover.py            # all, with one VAE ensemble
     python benchmarks/bench_discover.py --no-vae   # without the ensemble
+    python benchmarks/bench_discover.py --no-vae --sample ww.lhe.gz:2 --sample wide.lhe.gz:3
+
+``--sample FILE:DEGREE`` adds a generated sample (p4 features), e.g. the 20-1000 GeV
+Drell-Yan window or e+e- -> W+W- of ``docs/discover.md``.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--no-vae", action="store_true")
     p.add_argument("--big", type=int, default=1_000_000, help="events of the large case")
+    p.add_argument("--sample", action="append", default=[], metavar="FILE:DEGREE")
     args = p.parse_args()
     cases = [
         ("2 massless at 100 GeV (p4)", rambo(2, 100.0, 10_000), 3),
@@ -67,6 +72,15 @@ def main() -> None:
         svd = library_svd(X, deg)
         print(
             f"{name:<34} {len(X):>8} {X.shape[1]:>4} {deg:>3} {t:>8.2f}s {svd:>7.2f}s  {d.discovered_dim}"
+        )
+    for item in args.sample:
+        path, _, deg_text = item.rpartition(":")
+        sfm = hepsym.prepare(hepsym.InputSpec(path=path, features="p4")).features
+        t, d = timed(sfm, int(deg_text))
+        svd = library_svd(sfm.X, int(deg_text))
+        print(
+            f"{Path(path).name:<34} {sfm.n_events:>8} {sfm.n_features:>4} {deg_text:>3} "
+            f"{t:>8.2f}s {svd:>7.2f}s  {d.discovered_dim}"
         )
     X = rambo(2, 100.0, args.big, seed=1)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

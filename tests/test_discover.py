@@ -234,6 +234,14 @@ def test_ee_ww_to_four_leptons_sums_on_shell_and_two_w_masses(tmp_path_factory):
     assert d.discovered_dim == 6
     exact = [r for r in d.discovered if r.kind == "exact"]
     assert sorted(r.degree for r in exact) == [1, 1, 1, 1, 2, 2, 2, 2]
+    # each quadric is one particle's on-shell relation, however the search wrote it
+    assert sorted(r.matches for r in exact if r.degree == 2) == [
+        "on_shell_mu_minus",
+        "on_shell_mu_plus",
+        "on_shell_nu_mu",
+        "on_shell_nu_mu_bar",
+    ]
+    assert all(len(r.formula) < 130 for r in exact), [r.formula for r in exact]
     approx = sorted(r.formula for r in d.discovered if r.kind == "approximate")
     assert len(approx) == 2
     for f, pair in zip(approx, ("mu+ nu_mu", "mu- nu_mu_bar"), strict=True):

@@ -27,7 +27,7 @@ from hepsym.discovery.ideal import (
     Rules,
     vanishing_ideal,
 )
-from hepsym.discovery.recognise import invariant_masses
+from hepsym.discovery.recognise import invariant_masses, on_shell
 from hepsym.discovery.reconcile import NamedCheck, reconcile
 from hepsym.discovery.result import Discovered, Discovery, Reconciled
 from hepsym.discovery.variables import Variables, particle_text, variables
@@ -217,6 +217,12 @@ def discover(
         V.of_evaluation(Xs),
         V.values[check],
     )
+    masses |= on_shell(
+        {i: p for i, (p, k) in enumerate(zip(polys, kinds, strict=True)) if k == "exact"},
+        V,
+        V.of_evaluation(Xs),
+        V.values[check],
+    )
     for i, reading in masses.items():
         matches[i] = _named_as_read(reading, reconciled) or matches.get(i, "-")
     items = [
@@ -258,7 +264,12 @@ def discover(
 
 
 def _named_as_read(reading: str, reconciled: Sequence[Reconciled]) -> str:
-    """The approximate named constraint over the particles an m(S)^2 reading names, if any."""
+    """The named constraint over the particles a reading names, if any: the approximate
+    resonance of an m(S)^2 reading, the on-shell constraint of an on-shell one."""
+    if "(on-shell" in reading:
+        p = reading.split("(", 1)[1].split(")", 1)[0]
+        on = [r.name for r in reconciled if r.name.startswith("on_shell_")]
+        return next((n for n in on if particle_text(n[len("on_shell_") :]) == p), "")
     group = set(reading.split("(", 1)[1].split(")", 1)[0].split())
     for r in reconciled:
         if r.status != "approximate" or "invariant mass of (" not in r.formula:

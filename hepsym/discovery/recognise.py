@@ -21,7 +21,7 @@ from hepsym.discovery.formula import Polynomial
 from hepsym.discovery.monomials import gradient
 from hepsym.discovery.variables import Variables
 
-__all__ = ("MIN_COS", "invariant_masses")
+__all__ = ("MIN_COS", "invariant_masses", "on_shell")
 
 #: median |cos| between the relation's gradient and m(S)^2's, modulo the exact relations
 MIN_COS = 0.9
@@ -108,4 +108,48 @@ def invariant_masses(
             f"m({names})^2 ~ {float(med):.4g} GeV^2, spread {float(q3 - q1):.3g} GeV^2 "
             "(approximate)"
         )
+    return out
+
+
+#: an exact relation with more terms than this is tried as an on-shell relation
+MAX_TERMS = 6
+#: median |cos| for an exact relation to be an on-shell one modulo the others
+EXACT_COS = 0.999
+
+
+def on_shell(
+    exact: dict[int, Polynomial], V: Variables, Vs: np.ndarray, values: np.ndarray
+) -> dict[int, str]:
+    """A long exact relation that is one particle's on-shell relation modulo the others.
+
+    The search writes a relation in normal form (an energy fixed by the energy sum is
+    replaced by it), which for a fourth particle is a long quadric; where its gradient,
+    modulo the other exact relations', is parallel to that of E^2 - |p|^2 of one
+    particle (median |cos| >= ``EXACT_COS``), it is printed as that particle's mass.
+    """
+    groups = list(V.groups)
+    if V.unit != "GeV" or any(len(g) != 4 for g in groups):
+        return {}
+    long = [i for i, p in exact.items() if len(p.terms) > MAX_TERMS + 1]
+    if not long:
+        return {}
+    grads = {i: gradient(Vs, p.terms, np.asarray(p.coefficients)) for i, p in exact.items()}
+    out: dict[int, str] = {}
+    for i in long:
+        others = [G for j, G in grads.items() if j != i]
+        g = _off(grads[i], others)
+        for grp in groups:
+            _, grad = _m2(Vs, (grp,))
+            if _median_cos(g, _off(grad, others)) >= EXACT_COS:
+                m2 = _m2(values, (grp,))[0]
+                med = float(np.median(m2))
+                scale = float(np.median(values[:, grp[3]] ** 2))
+                med = 0.0 if abs(med) <= 1e-9 * scale else med
+                p = V.names[grp[3]][2:-1]
+                mass = f", m = {np.sqrt(med):.4g} GeV" if med > 0 else ""
+                out[i] = (
+                    f"E({p})^2 - px({p})^2 - py({p})^2 - pz({p})^2 = {med:.6g} GeV^2"
+                    f" (on-shell{mass})"
+                )
+                break
     return out
