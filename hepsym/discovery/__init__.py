@@ -223,8 +223,14 @@ def discover(
         V.of_evaluation(Xs),
         V.values[check],
     )
-    for i, reading in masses.items():
-        matches[i] = _named_as_read(reading, reconciled) or matches.get(i, "-")
+    named_as = {i: _named_as_read(reading, reconciled) for i, reading in masses.items()}
+    used = set(named_as.values()) - {""}
+    for i, name in named_as.items():
+        if name:
+            matches[i] = name
+        elif matches.get(i, "-").split(" (")[0] in used:
+            # the named constraint it resembles modulo the others is another group's
+            matches[i] = "new"
     items = [
         _item(
             rel,
