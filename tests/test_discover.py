@@ -138,6 +138,14 @@ def test_to_dict_keys_and_strict_json():
     d = hepsym.discover(10 * np.c_[np.cos(phi), np.sin(phi)], geometric=False)
     out = json.loads(json.dumps(d.to_dict(), allow_nan=False))
     assert {"discovered_dim", "discovered", "hilbert"} <= set(out)
+    assert set(out["rules"]) == {
+        "exact_tol",
+        "max_spread",
+        "noise",
+        "max_shuffled",
+        "consequence",
+        "approx_degree",
+    }
     assert set(out["discovered"][0]) >= {
         "formula",
         "degree",

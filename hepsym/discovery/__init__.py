@@ -266,6 +266,9 @@ def discover(
         source=fm.source,
         notes=tuple(notes),
         weighted=weights is not None,
+        max_shuffled=rules.max_shuffled,
+        consequence=rules.consequence,
+        approx_degree=rules.approx_degree,
     )
 
 

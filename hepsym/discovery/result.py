@@ -79,7 +79,8 @@ class Discovery:
             (h(d) ~ d^(k-1): k); a low-degree estimate, from below for k >= 4.
         leading_dim: the dimension of the leading-term ideal (the largest set of
             variables no leading term is a monomial of); an upper bound.
-        exact_tol, max_spread, noise: the rules (``docs/discover.md``).
+        exact_tol, max_spread, noise: the rules (``docs/discover.md``); also
+            max_shuffled, consequence and approx_degree, at the end.
         variables: the variables searched (lifted energies included).
         reconciled: every named constraint that holds and acts, recovered or not.
         named_checked: how many named constraints were compared.
@@ -107,6 +108,9 @@ class Discovery:
     source: str = ""
     notes: tuple[str, ...] = ()
     weighted: bool = False
+    max_shuffled: float = 0.25
+    consequence: float = 0.04
+    approx_degree: int = 2
 
     @property
     def all_recovered(self) -> bool:
@@ -137,6 +141,9 @@ class Discovery:
                 "exact_tol": self.exact_tol,
                 "max_spread": self.max_spread,
                 "noise": self.noise,
+                "max_shuffled": self.max_shuffled,
+                "consequence": self.consequence,
+                "approx_degree": self.approx_degree,
             },
             "weighted": self.weighted,
             "notes": list(self.notes),
