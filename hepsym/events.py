@@ -379,13 +379,20 @@ def check_momenta(events: Events, *, drop_bad_events: bool = False) -> Events:
         ``metadata["n_bad_events"]`` set (0 when none).
 
     Raises:
-        InputFileError: an invalid event and ``drop_bad_events`` is false; the message
-            names the file, the first such event (0-based), its particle and PDG id.
+        InputFileError: an invalid event and ``drop_bad_events`` is false, or every
+            event invalid; the message names the file, the first such event (0-based),
+            its particle and PDG id.
     """
     bad, first = _momentum_problems(events.particles, np.asarray(events.weights))
     n_bad = int(bad.sum())
     metadata = {**events.metadata, "n_bad_events": n_bad}
     source = events.source or "<memory>"
+    if n_bad and n_bad == len(events):  # dropping them would leave nothing
+        msg = (
+            f"{source}: {first}; every event is invalid ({n_bad} of {n_bad}), none would be "
+            "left to study (synthetic or damaged data?)"
+        )
+        raise InputFileError(msg)
     if n_bad and not drop_bad_events:
         msg = (
             f"{source}: {first}; invalid events: {n_bad} of {len(events)} "

@@ -203,6 +203,13 @@ def test_damaged_edm4hep_file_is_one_error_line():
     # coffea's edm4hep.root holds random numbers: an energy below the momentum
     with pytest.raises(InputFileError, match=r"coffea-edm4hep\.root: event 0"):
         read(EDM4HEP)
+    # every event is invalid: dropping them would leave nothing, so that is refused too,
+    # and the message does not suggest it
+    for drop in (False, True):
+        with pytest.raises(InputFileError, match=r"every event is invalid \(3 of 3\)") as info:
+            read(EDM4HEP, drop_bad_events=drop)
+        assert "drop" not in str(info.value)
+        assert "\n" not in str(info.value)
 
 
 @pytest.fixture
