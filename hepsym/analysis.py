@@ -20,9 +20,9 @@ import numpy as np
 
 from hepsym.cluster import prepare_study
 from hepsym.features import FeatureMatrix
+from hepsym.input_spec import as_paths
 from hepsym.result import AnalysisResult
 from hepsym.spec import StudySpec
-from hepsym.spec.input import as_paths
 from hepsym.strata import find_strata
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hepsym.spec._base import problem
+from hepsym._spec_base import problem
 
 __all__ = ("ConstraintSpec", "Thresholds")
 

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hepsym._spec_base import problem
 from hepsym.errors import LearnError
-from hepsym.spec._base import problem
 
 __all__ = ("ACTIVATIONS", "LearnSpec", "VAEConfig")
 

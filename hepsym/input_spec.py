@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hepsym._spec_base import problem
 from hepsym.events import Beams
 from hepsym.io.options import HEPMC_STATUSES, ReadOptions
-from hepsym.spec._base import problem
 
 __all__ = ("COLLIDERS", "FEATURE_KINDS", "InputSpec", "as_paths")
 

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from hepsym.spec._base import problem
+from hepsym._spec_base import problem
 
 __all__ = ("ScaleSpec",)
 

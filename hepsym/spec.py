@@ -22,11 +22,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from hepsym.spec._base import problem, with_fields
-from hepsym.spec.constraints import ConstraintSpec, Thresholds
-from hepsym.spec.input import COLLIDERS, FEATURE_KINDS, InputSpec
-from hepsym.spec.learn import ACTIVATIONS, LearnSpec, VAEConfig
-from hepsym.spec.scale import ScaleSpec
+from hepsym._spec_base import problem, with_fields
+from hepsym.constraint_spec import ConstraintSpec, Thresholds
+from hepsym.input_spec import COLLIDERS, FEATURE_KINDS, InputSpec
+from hepsym.learn_spec import ACTIVATIONS, LearnSpec, VAEConfig
+from hepsym.scale_spec import ScaleSpec
 
 __all__ = (
     "ACTIVATIONS",
