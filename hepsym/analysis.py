@@ -118,7 +118,14 @@ def _beyond(
         from hepsym.discovery import discover
 
         try:
-            discovery = discover(fm, seed=spec.seed, geometric=False, constraints=c_result)
+            discovery = discover(
+                fm,
+                max_degree=spec.discovery.max_degree,
+                tolerance=spec.discovery.tolerance,
+                seed=spec.seed,
+                geometric=False,
+                constraints=c_result,
+            )
         except HepsymError as err:
             notes = (*notes, f"relations from the data alone not searched: {err}")
     if spec.symmetries:

@@ -24,6 +24,7 @@ from typing import Any
 
 from hepsym._spec_base import problem, with_fields
 from hepsym.constraint_spec import ConstraintSpec, Thresholds
+from hepsym.discover_spec import DiscoverSpec
 from hepsym.input_spec import COLLIDERS, FEATURE_KINDS, InputSpec
 from hepsym.learn_spec import ACTIVATIONS, LearnSpec, VAEConfig
 from hepsym.scale_spec import ScaleSpec
@@ -33,6 +34,7 @@ __all__ = (
     "COLLIDERS",
     "FEATURE_KINDS",
     "ConstraintSpec",
+    "DiscoverSpec",
     "InputSpec",
     "LearnSpec",
     "ScaleSpec",
@@ -49,6 +51,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     **{f.name: ("constraints", f.name) for f in dataclasses.fields(ConstraintSpec)},
     **{f.name: ("learn", f.name) for f in dataclasses.fields(LearnSpec)},
     **{f.name: ("scale", f.name) for f in dataclasses.fields(ScaleSpec)},
+    **{f.name: ("discovery", f.name) for f in dataclasses.fields(DiscoverSpec)},
     **{name: ("vae", name) for name in ("epochs", "latent", "hidden")},
     "out": ("study", "out"),
     "discover": ("study", "discover"),
@@ -70,12 +73,14 @@ class StudySpec:
         symmetries: also find the symmetries of the surface and of the distribution
             (:func:`hepsym.symmetries`).
         scale: where the files are read (in process, or on a Dask cluster).
+        discovery: how far the search for relations goes (``discover`` turns it on).
     """
 
     input: InputSpec = field(default_factory=InputSpec)
     constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
     learn: LearnSpec = field(default_factory=LearnSpec)
     scale: ScaleSpec = field(default_factory=ScaleSpec)
+    discovery: DiscoverSpec = field(default_factory=DiscoverSpec)
     out: str | None = None
     discover: bool = True
     symmetries: bool = True
@@ -121,6 +126,7 @@ class StudySpec:
             constraints=dataclasses.replace(self.constraints, **sections.pop("constraints", {})),
             learn=dataclasses.replace(self.learn, vae=vae, **learn),
             scale=dataclasses.replace(self.scale, **sections.pop("scale", {})),
+            discovery=dataclasses.replace(self.discovery, **sections.pop("discovery", {})),
             **sections.pop("study", {}),
         )
 
@@ -131,6 +137,7 @@ class StudySpec:
             "constraints": self.constraints.to_dict(),
             "learn": self.learn.to_dict(),
             "scale": self.scale.to_dict(),
+            "discovery": self.discovery.to_dict(),
             "out": self.out,
             "discover": self.discover,
             "symmetries": self.symmetries,

@@ -212,3 +212,18 @@ def test_analyze_carries_the_discovered_relations_and_the_symmetries(ee_result):
     assert by_name["J_z"]
     assert not by_name["J_x"]
     assert "discovered dimension 2" in ee_result.summary()
+
+
+def test_the_discovery_settings_reach_analyze():
+    """--max-degree in analyze is the discover stage's: degree 1 finds only the sums."""
+    from hepsym import FeatureMatrix
+    from hepsym.datasets import load_toy
+
+    circle = load_toy("circle", seed=0).features()
+    assert isinstance(circle, FeatureMatrix)
+    options = {"ensemble": 1, "epochs": 1, "symmetries": False, "progress": False}
+    low = analyze(circle, max_degree=1, **options)
+    assert low.discovery.max_degree == 1
+    assert low.discovery.discovered_dim == 2  # x1^2 + x2^2 = 100 is beyond degree 1
+    assert low.to_dict()["settings"]["discovery"] == {"max_degree": 1, "tolerance": None}
+    assert analyze(circle, **options).discovery.discovered_dim == 1

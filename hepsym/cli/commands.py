@@ -12,6 +12,7 @@ from hepsym._output import OutputFolder, dumps
 from hepsym.cli.options import (
     add_bad_event_options,
     add_constraint_options,
+    add_discover_options,
     add_files,
     add_force,
     add_input,
@@ -111,7 +112,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     spec = study_spec(args)
     fm, notes = features_for(args, spec)
-    result = discover(fm, max_degree=args.max_degree, tolerance=args.tolerance, seed=spec.seed)
+    d = spec.discovery
+    result = discover(fm, max_degree=d.max_degree, tolerance=d.tolerance, seed=spec.seed)
     return _show(args, notes, result)
 
 
@@ -129,16 +131,7 @@ def add_discover(sub: argparse._SubParsersAction) -> None:
         "hepsym discover --dataset circle",
     )
     add_input(p)
-    p.add_argument(
-        "--max-degree", type=int, default=3, metavar="N", help="highest degree (default 3)"
-    )
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=None,
-        metavar="REL",
-        help="relative residual of an exact relation (default 1e-9, or 10x the features' precision)",
-    )
+    add_discover_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffle (default 0)")
     p.set_defaults(func=cmd_discover)
 
@@ -225,6 +218,7 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="also find the polynomial relations from the data alone (default: on)",
     )
+    add_discover_options(p)
     p.add_argument(
         "--symmetries",
         action=argparse.BooleanOptionalAction,

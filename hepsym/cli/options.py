@@ -257,6 +257,25 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_discover_options(p: argparse.ArgumentParser) -> None:
+    """How far the search for relations from the data alone goes."""
+    p.add_argument(
+        "--max-degree",
+        type=int,
+        default=None,
+        metavar="N",
+        help="relations from the data: highest degree (1 to 6, default 3)",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="REL",
+        help="relations from the data: relative residual of an exact relation "
+        "(default 1e-9, or 10x the features' precision)",
+    )
+
+
 def add_force(p: argparse.ArgumentParser) -> None:
     """``--force``: replace an existing output folder whole."""
     p.add_argument(
@@ -315,6 +334,8 @@ def study_spec(args: argparse.Namespace) -> Any:
         scheduler=get("scheduler", None),
         workers=get("workers", None),
         skip_bad_files=get("skip_bad_files", None) or None,
+        max_degree=get("max_degree", None),
+        tolerance=get("tolerance", None),
         discover=get("discover", None),
         symmetries=get("symmetries", None),
     )
