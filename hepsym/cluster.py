@@ -1,13 +1,15 @@
-"""Many files on a Dask cluster: each file read, selected and turned into features by a
-worker; the feature matrices joined on the client, exactly as one read of all files.
+"""Many files, in this process or on a Dask cluster: each file read, selected and turned
+into features on its own (a *partition*); the feature matrices joined, with the notes of
+one read of all files.
 
-:func:`prepare_study` is the one entry point: in process by default, on a
-``dask.distributed`` cluster when the study's :class:`~hepsym.spec.ScaleSpec` asks
-(``--dask`` starts a ``LocalCluster`` for the machine, ``--scheduler ADDRESS`` joins a
-running one). The first file decides what hepsym chooses by itself (the selection, the
-features), so that every file is treated alike; then the others run in parallel. A
-worker that dies is replaced and its task retried by Dask. A file that fails names
-itself and stops the study, or with ``skip_bad_files`` is skipped and counted.
+:func:`prepare_study` is the one entry point: in process by default, file after file (one
+file's events in memory at a time), on a ``dask.distributed`` cluster when the study's
+:class:`~hepsym.spec.ScaleSpec` asks (``--dask`` starts a ``LocalCluster`` for the
+machine, ``--scheduler ADDRESS`` joins a running one). Both give the same answer: the
+first file decides what hepsym chooses by itself (the selection, the features), so that
+every file is treated alike; on Dask the others then run in parallel. A worker that dies
+is replaced and its task retried by Dask. A file that fails names itself and stops the
+study, or with ``skip_bad_files`` is skipped and counted.
 
 Dask (``pip install "hepsym[dask]"``) is imported only on this path.
 """
@@ -44,12 +46,17 @@ def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
     Raises:
         HepsymError: from a reader (naming the file), or Dask missing, or no cluster.
     """
-    if scale is None or not scale.distributed:
+    scale = scale or ScaleSpec()
+    entries = expand_inputs(spec.path) if spec.path is not None else ()
+    if not scale.distributed and len(entries) <= 1:
         return prepare(spec)
-    entries = expand_inputs(spec.path or ())
-    with _client(scale) as (client, notes):
-        parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
-    notes.append(f"Dask: {len(entries)} files, one task each")
+    if scale.distributed:
+        with _client(scale) as (client, notes):
+            parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
+        notes.append(f"Dask: {len(entries)} files, one task each")
+    else:
+        parts, skipped = _run_here(spec, entries, scale.skip_bad_files)
+        notes = []
     if not parts:
         msg = f"{entries[0].path}: every one of the {len(entries)} files failed to read"
         raise InputFileError(msg)
@@ -155,6 +162,32 @@ def _run(
                     done[i] = part
                 bar.update(1)
     return [(entries[i], done[i]) for i in sorted(done)], skipped
+
+
+def _run_here(
+    spec: InputSpec, entries: Sequence[FileEntry], skip_bad: bool
+) -> tuple[list[tuple[FileEntry, Part]], list[str]]:
+    """What :func:`_run` does on a cluster, file after file in this process: one file's
+    events in memory at a time, and the same choices as on Dask."""
+    parts: list[tuple[FileEntry, Part]] = []
+    skipped: list[str] = []
+    resolved = spec
+    left = spec.max_events
+    for entry in entries:
+        if left is not None and left <= 0:
+            break
+        try:
+            part = _read_part(dataclasses.replace(resolved, max_events=left), entry)
+        except HepsymError as err:
+            if not skip_bad:
+                raise
+            skipped.append(str(err))
+            continue
+        resolved = dataclasses.replace(part.spec, max_events=spec.max_events)
+        parts.append((entry, part))
+        if left is not None:
+            left -= part.features.n_input + part.n_bad
+    return parts, skipped
 
 
 def _result(

@@ -250,12 +250,14 @@ def join_features(parts: Sequence[FeatureMatrix]) -> FeatureMatrix:
     if len(parts) == 1:
         return first
     for other in parts[1:]:
-        if other.names != first.names or other.kind != first.kind or other.beams != first.beams:
-            msg = (
-                f"{first.source} and {other.source}: different features or initial states "
-                f"({', '.join(first.names)}; {', '.join(other.names)})"
-            )
-            raise FeatureError(msg)
+        if other.beams != first.beams:
+            why = f"different initial states ({first.beams.describe()}; {other.beams.describe()})"
+        elif other.names != first.names or other.kind != first.kind:
+            why = f"different features ({', '.join(first.names)}; {', '.join(other.names)})"
+        else:
+            continue
+        msg = f"{first.source} and {other.source}: {why}; they cannot be studied as one sample"
+        raise FeatureError(msg)
     weights = (
         None
         if any(p.weights is None for p in parts)

@@ -157,3 +157,29 @@ def test_analyze_on_many_files_equals_one(three: list[Path]) -> None:
     np.testing.assert_array_equal(many.features.X, whole.features.X)
     assert many.verdict.outcome == whole.verdict.outcome
     assert many.to_dict()["settings"]["input"]["path"] == [str(p) for p in three]
+
+
+def test_a_study_of_many_files_reads_them_one_by_one(three: list[Path], tmp_path: Path) -> None:
+    """In process as on Dask: file after file, the first deciding the selection; a bad
+    file stops the study or, asked, is skipped and counted."""
+    from hepsym.cluster import prepare_study
+    from hepsym.spec import InputSpec, ScaleSpec
+
+    spec = InputSpec(path=tuple(map(str, three)), max_events=500)
+    prepared = prepare_study(spec)
+    whole = hepsym.read(EE, max_events=500)
+    assert prepared.features.n_input == 500
+    np.testing.assert_array_equal(
+        prepared.features.column("px_mu_minus"),
+        ak.to_numpy(whole.particles.px[:, 3]),
+    )
+    broken = tmp_path / "broken.lhe.gz"
+    broken.write_bytes(three[1].read_bytes()[:300])
+    spec = InputSpec(path=(str(three[0]), str(broken), str(three[2])))
+    with pytest.raises(InputFileError, match=r"broken\.lhe\.gz"):
+        prepare_study(spec)
+    skipped = prepare_study(spec, ScaleSpec(skip_bad_files=True))
+    assert skipped.features.n_input == 800
+    assert skipped.notes[0].startswith("1 of 3 files skipped, as asked (--skip-bad-files): ")
+    with pytest.raises(hepsym.HepsymError, match="different initial states"):
+        prepare_study(InputSpec(path=(str(three[0]), str(PP)), features="p4"))
