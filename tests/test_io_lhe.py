@@ -160,6 +160,78 @@ def test_table_readers_and_event_by_event_parse_give_the_same_bits(path, monkeyp
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_arrow_cast_gives_the_bits_of_the_event_by_event_parse(path, monkeypatch):
+    """Arrow's string-to-float cast (used on large texts) reads what float() reads."""
+    pytest.importorskip("pyarrow")
+    text = _event_text(path)
+    starts, ends = lhe_parse.locate_events(text)
+    slow = lhe_parse._parse_slow(text, starts, ends)
+    monkeypatch.setattr(lhe_parse, "ARROW_MIN_BYTES", 0)
+    used = []
+    arrow_table = lhe_parse._arrow_table
+
+    def spy(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
+        used.append(arrow_table(text, nrow, ncol) is not None)
+        return arrow_table(text, nrow, ncol)
+
+    monkeypatch.setattr(lhe_parse, "_arrow_table", spy)
+    fast = lhe_parse._parse_fast(text, starts, ends)
+    assert fast is not None
+    assert used
+    assert all(used)
+    for name in ("header", "particles", "counts"):
+        mine, theirs = getattr(fast, name), getattr(slow, name)
+        assert mine.shape == theirs.shape
+        assert np.array_equal(mine.view(np.int64), theirs.view(np.int64))
+
+
+ODD_NUMBERS = [
+    b"+1.5",
+    b"1.",
+    b".5",
+    b"-0",
+    b"1E+05",
+    b"00001",
+    b"4.9e-324",
+    b"2.4703282292062328e-324",
+    b"1e-400",
+    b"1e400",
+    b"-inf",
+    b"Infinity",
+    b"9007199254740993",
+    b"1.7976931348623159e308",
+    b"0.1000000000000000055511151231257827021181583404541015625",
+    b"12345678901234567890123",
+]
+REFUSED = [b"nan", b"nan(123)", b"1_0", b"1.0D+00", b"0x10", b"1e", b"--1", b"1.5f", b"infin"]
+
+
+def test_arrow_cast_agrees_with_float_on_odd_numbers_and_refuses_the_rest():
+    pytest.importorskip("pyarrow")
+    line = b" ".join(ODD_NUMBERS) + b"\n"
+    values = lhe_parse._arrow_table(line * 3, 3, len(ODD_NUMBERS))
+    assert values is not None
+    expected = np.array([float(x) for x in ODD_NUMBERS] * 3)
+    assert np.array_equal(values.ravel().view(np.int64), expected.view(np.int64))
+    for token in REFUSED:
+        assert lhe_parse._arrow_table(b"1 " + token + b"\n", 1, 2) is None, token
+    # Only the six whitespace bytes separate; a line of the wrong length is refused.
+    assert lhe_parse._arrow_table(b"1\x012\n", 1, 2) is None
+    assert lhe_parse._arrow_table(b"1 2\n3\n", 2, 1) is None
+    assert lhe_parse._arrow_table(b"1 2\n3 4", 2, 2) is None
+    assert lhe_parse._arrow_table(b" 1\t2\r\n\x0b3\x0c 4 \n", 2, 2) is not None
+
+
+def test_reading_without_pyarrow_gives_the_same_events(monkeypatch, tmp_path):
+    text = toy_text([1.0, -2.5, 3.0] * 2000)
+    path = write(tmp_path, text)
+    monkeypatch.setattr(lhe_parse, "ARROW_MIN_BYTES", 0)
+    with_arrow = read_lhe(path)
+    monkeypatch.setattr(lhe_parse, "_ARROW", [None])
+    same_events(with_arrow, read_lhe(path))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_tag_search_matches_the_regex_on_real_files(path):
     text = _event_text(path)
     buf = np.frombuffer(text, dtype=np.uint8)

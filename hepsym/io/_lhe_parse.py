@@ -24,6 +24,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -274,6 +275,9 @@ def _table(text: bytes, nrow: int, ncol: int, *, by_line: bool = True) -> np.nda
     the same tokens with the same conversion, hence the same bits.
     """
     if by_line:
+        values = _arrow_table(text, nrow, ncol) if len(text) >= ARROW_MIN_BYTES else None
+        if values is not None:
+            return values
         try:
             values = np.loadtxt(
                 io.BytesIO(text), dtype=np.float64, comments=None, ndmin=2, encoding="latin-1"
@@ -286,6 +290,70 @@ def _table(text: bytes, nrow: int, ncol: int, *, by_line: bool = True) -> np.nda
     if values is None or values.size != nrow * ncol:
         return None
     return values.reshape(nrow, ncol)
+
+
+def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
+    """:func:`_table` by Arrow's string-to-float cast, or ``None`` (no pyarrow, or unsure).
+
+    The whitespace is squeezed out (:meth:`bytes.translate`; the tokens laid end to end,
+    with offsets found by numpy, are an Arrow string array as they are) and Arrow converts them all
+    in C (``fast_float``: correctly rounded, as :func:`float` is, hence the same bits),
+    some 10x faster than :func:`numpy.loadtxt`. Whatever it might read differently
+    from :func:`float` goes back to the line reader: bytes below 32 other than the
+    six whitespace bytes (which :meth:`bytes.split` splits on), a line without exactly
+    ``ncol`` tokens, a token Arrow refuses (``1_0``, ``1.0D+00``) and any NaN (Arrow
+    reads ``nan(123)``, :func:`float` does not).
+    """
+    arrow = _pyarrow()
+    if arrow is None or len(text) >= 2**31:
+        return None
+    pa, pc = arrow
+    if text.translate(None, _NOT_CONTROL):
+        return None  # a byte below 32 that is not whitespace
+    buf = np.frombuffer(text, dtype=np.uint8)
+    keep = np.zeros(len(buf) + 2, dtype=np.bool_)
+    np.greater(buf, 32, out=keep[1:-1])
+    edges = np.flatnonzero(keep[1:] != keep[:-1])
+    starts, stops = edges[0::2], edges[1::2]
+    if len(starts) != nrow * ncol:
+        return None
+    newlines = np.flatnonzero(buf == 0x0A)
+    if len(newlines) != nrow or not np.array_equal(
+        np.searchsorted(starts, newlines), np.arange(ncol, ncol * nrow + 1, ncol)
+    ):
+        return None
+    offsets = np.zeros(len(starts) + 1, dtype=np.int32)
+    np.cumsum(stops - starts, out=offsets[1:])
+    data = text.translate(None, _WHITESPACE_BYTES)
+    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        values = pc.cast(tokens, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if np.isnan(values).any():
+        return None
+    return values.reshape(nrow, ncol)
+
+
+_WHITESPACE_BYTES = b" \t\n\r\x0b\x0c"
+#: Every byte but the 26 below 32 that are not whitespace.
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in _WHITESPACE_BYTES)
+#: Texts shorter than this go to the line reader: Arrow's import (~0.1 s) would not pay.
+ARROW_MIN_BYTES = 1 << 18
+_ARROW: list[Any] = []
+
+
+def _pyarrow() -> tuple[Any, Any] | None:
+    """``(pyarrow, pyarrow.compute)``, imported once, or ``None`` when not installed."""
+    if not _ARROW:
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+        except ImportError:
+            _ARROW.append(None)
+        else:
+            _ARROW.append((pa, pc))
+    return _ARROW[0]
 
 
 def _numbers(text: bytes) -> np.ndarray | None:

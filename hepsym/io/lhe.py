@@ -136,9 +136,10 @@ def read_lhe(
             raise InputFileError(msg)
         warnings.warn(msg, HepsymWarning, stacklevel=2)
     metadata = _metadata(header, init, n_events)
+    weights = np.concatenate([b.header[:, 2] for b in parsed] or [np.empty(0)])
     events = Events(
         particles=_particles(parsed),
-        weights=np.concatenate([b.header[:, 2] for b in parsed] or [np.empty(0)]),
+        weights=weights,
         beams=beams if beams is not None else init["beams"],
         source=str(path),
         format="lhe",
@@ -381,13 +382,27 @@ def _generators(header: bytes) -> list[dict[str, str | None]]:
 
 
 def _particles(parsed: list[EventBlock]) -> Any:
-    table = np.concatenate([b.particles for b in parsed] or [np.empty((0, len(PARTICLE_COLUMNS)))])
+    """The particle columns of the blocks, which it empties from ``parsed`` as it goes.
+
+    Each block's table is copied into the final columns (int64 for the integer ones)
+    and then dropped, so memory peaks near the returned arrays plus one block, not
+    twice the returned arrays (one joined table, then its columns).
+    """
     counts = np.concatenate([b.counts for b in parsed] or [np.empty(0, dtype=np.int64)])
-    columns: dict[str, np.ndarray] = {}
-    for order in (MOMENTUM_COLUMNS, PARTICLE_COLUMNS):
-        for name in order:
-            if name not in columns:
-                col = table[:, PARTICLE_COLUMNS.index(name)]
-                columns[name] = col.astype(np.int64) if name in INT_COLUMNS else col.copy()
+    n = int(counts.sum())
+    names = list(dict.fromkeys((*MOMENTUM_COLUMNS, *PARTICLE_COLUMNS)))
+    columns = {
+        name: np.empty(n, dtype=np.int64 if name in INT_COLUMNS else np.float64) for name in names
+    }
+    index = [PARTICLE_COLUMNS.index(name) for name in names]
+    at = 0
+    parsed.reverse()
+    while parsed:
+        table = parsed.pop().particles
+        stop = at + len(table)
+        for name, j in zip(names, index, strict=True):
+            columns[name][at:stop] = table[:, j]
+        at = stop
+        del table
     columns["charge"] = pdg_charge(columns["pid"])
     return make_particles(columns, counts)
