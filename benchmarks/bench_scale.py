@@ -1,6 +1,11 @@
 """Many files: ``hepsym constraints`` in process against the Dask path with 1 and 2 workers.
 
     python benchmarks/bench_scale.py [--files 20] [--copies 5] [--workers 1 2]
+    python benchmarks/bench_scale.py --files 20 --root 500000 --workers 2   # 10^7 events
+
+With ``--root N`` the files are NanoAOD-style ROOT files of N events each (the muons of
+the same sample, every event turned about the beam axis by its own random angle), read
+with ``--sqrt-s 80 --collider ee`` since ROOT files carry no beams.
 
 The sample is the shipped e+e- -> mu+ mu- file (10^4 events) in ``--files`` files of
 ``--copies`` copies each, every copy rotated about the beam axis by its own angle (an
@@ -10,7 +15,7 @@ exact symmetry of the sample, so every event stays physical and distinct): 20 x 
 Each configuration runs ``hepsym constraints 'DIR/*.lhe.gz' --json`` as its own process;
 the script prints wall time (process start and Dask cluster start included), events per
 second, the speed-up against the in-process run, the peak resident memory of the largest
-process of that run (client or worker), and checks that
+process of that run (client or worker) and of the largest worker, and checks that
 every configuration gives the same predicted dimension and constraint table.
 """
 
@@ -20,6 +25,7 @@ import argparse
 import gzip
 import json
 import math
+import re
 import resource
 import subprocess
 import sys
@@ -66,7 +72,47 @@ def make_files(cache: Path, n_files: int, copies: int) -> tuple[Path, int]:
     return folder, n_total
 
 
-def _run(folder: Path, extra: list[str]) -> tuple[float, float, dict]:
+def make_root_files(cache: Path, n_files: int, per_file: int) -> tuple[Path, int]:
+    """NanoAOD-style muon files (``nMuon``, ``Muon_pt/eta/phi/mass/charge/pdgId``) of the
+    e+e- sample, each event turned about the beam axis by its own random angle."""
+    import awkward as ak
+    import numpy as np
+    import uproot
+
+    import hepsym
+
+    folder = cache / f"root_{n_files}x{per_file}"
+    n_total = n_files * per_file
+    if folder.exists() and len(list(folder.glob("*.root"))) == n_files:
+        return folder, n_total
+    folder.mkdir(parents=True, exist_ok=True)
+    muons = hepsym.read(SAMPLE).particles
+    muons = muons[abs(muons.pid) == 13]
+    px, py, pz = (ak.to_numpy(getattr(muons, c)) for c in ("px", "py", "pz"))
+    pid = ak.to_numpy(muons.pid)
+    rng = np.random.default_rng(1)
+    for i in range(n_files):
+        rows = np.arange(per_file) % len(px)
+        angle = rng.uniform(0, 2 * np.pi, per_file)[:, None]
+        c, s = np.cos(angle), np.sin(angle)
+        x, y, z = c * px[rows] - s * py[rows], s * px[rows] + c * py[rows], pz[rows]
+        pt = np.hypot(x, y)
+        muon = ak.zip(
+            {
+                "pt": pt,
+                "eta": np.arcsinh(z / pt),
+                "phi": np.arctan2(y, x),
+                "mass": np.full_like(pt, 0.1056583755),
+                "charge": np.where(pid[rows] > 0, -1, 1).astype(np.int32),
+                "pdgId": pid[rows].astype(np.int32),
+            }
+        )
+        with uproot.recreate(folder / f"muons_{i:03d}.root") as f:
+            f["Events"] = {"Muon": ak.from_regular(muon, axis=1)}
+    return folder, n_total
+
+
+def _run(folder: Path, extra: list[str]) -> tuple[float, float, str, dict]:
     """Wall seconds, peak RSS (MiB) of the largest process of this run, the JSON result.
 
     Each run goes through a fresh wrapper process (``--one``), whose children's peak
@@ -77,14 +123,18 @@ def _run(folder: Path, extra: list[str]) -> tuple[float, float, dict]:
     start = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak, _, result = out.stdout.partition("\n")
-    return seconds, float(peak) / 1024, json.loads(result)
+    first, _, result = out.stdout.partition("\n")
+    peak, worker = first.split()
+    return seconds, float(peak) / 1024, worker, json.loads(result)
 
 
 def _one(folder: str, extra: list[str]) -> int:
-    cmd = [sys.executable, "-m", "hepsym", "constraints", f"{folder}/*.lhe.gz", "--json"]
+    pattern = "*.root" if Path(folder).name.startswith("root_") else "*.lhe.gz"
+    cmd = [sys.executable, "-m", "hepsym", "constraints", f"{folder}/{pattern}", "--json"]
     out = subprocess.run([*cmd, *extra], check=True, capture_output=True, text=True)
-    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    found = re.search(r"peak memory of a worker (\d+) MiB", out.stderr)
+    worker = found.group(1) if found else "-"
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, worker)
     print(out.stdout, end="")
     return 0
 
@@ -96,25 +146,42 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--root",
+        type=int,
+        default=None,
+        metavar="PER_FILE",
+        help="NanoAOD-style ROOT files of PER_FILE events each instead of LHE copies",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/hepsym-bench-scale"))
     args = parser.parse_args()
-    folder, n = make_files(args.cache, args.files, args.copies)
+    if args.root:
+        folder, n = make_root_files(args.cache, args.files, args.root)
+        beams = ["--sqrt-s", "80", "--collider", "ee"]
+    else:
+        folder, n = make_files(args.cache, args.files, args.copies)
+        beams = []
     print(f"{n} events in {args.files} files ({folder})")
-    print(f"{'path':<22}{'seconds':>9}{'events/s':>11}{'speed-up':>10}{'peak MiB':>10}  dim")
-    base_t, peak, ref = _run(folder, [])
     print(
-        f"{'in process':<22}{base_t:9.2f}{n / base_t:11.3g}{1.0:10.2f}{peak:10.0f}  {ref['predicted_dim']}"
+        f"{'path':<22}{'seconds':>9}{'events/s':>11}{'speed-up':>10}"
+        f"{'peak MiB':>10}{'worker MiB':>12}  dim"
+    )
+    base_t, peak, _, ref = _run(folder, beams)
+    print(
+        f"{'in process':<22}{base_t:9.2f}{n / base_t:11.3g}{1.0:10.2f}{peak:10.0f}"
+        f"{'-':>12}  {ref['predicted_dim']}"
     )
     same = True
     for w in args.workers:
-        t, peak, res = _run(folder, ["--dask", "--workers", str(w)])
+        t, peak, worker, res = _run(folder, [*beams, "--dask", "--workers", str(w)])
         same &= (
             res["constraints"] == ref["constraints"]
             and res["predicted_dim"] == ref["predicted_dim"]
         )
         label = f"dask, {w} worker{'s' if w > 1 else ''}"
         print(
-            f"{label:<22}{t:9.2f}{n / t:11.3g}{base_t / t:10.2f}{peak:10.0f}  {res['predicted_dim']}"
+            f"{label:<22}{t:9.2f}{n / t:11.3g}{base_t / t:10.2f}{peak:10.0f}"
+            f"{worker:>12}  {res['predicted_dim']}"
         )
     print("same constraint table and dimension on every path:", "yes" if same else "NO")
     return 0 if same else 1

@@ -53,7 +53,11 @@ def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
     if scale.distributed:
         with _client(scale) as (client, notes):
             parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
-        notes.append(f"Dask: {len(entries)} files, one task each")
+            peaks = [p for p in client.run(_peak_mib).values() if p is not None]
+        notes.append(
+            f"Dask: {len(entries)} files, one task each"
+            + (f"; peak memory of a worker {max(peaks):.0f} MiB" if peaks else "")
+        )
     else:
         parts, skipped = _run_here(spec, entries, scale.skip_bad_files)
         notes = []
@@ -112,6 +116,16 @@ def _client(scale: ScaleSpec) -> Iterator[tuple[Any, list[str]]]:
         if sys.stderr.isatty():  # now, so that the dashboard can be watched during the run
             print(f"hepsym: {note}", file=sys.stderr)
         yield client, [note]
+
+
+def _peak_mib() -> float | None:
+    """This process's peak resident memory in MiB (run on each worker)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _read_part(spec: InputSpec, entry: FileEntry) -> Part:

@@ -234,6 +234,72 @@ def test_pp_rapidity_is_symmetric(pp):
     assert np.std(y) > 1.0  # the Z is produced over a wide range of rapidity
 
 
+# e+ e- -> W+ W- -> mu nu mu nu ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ww(tmp_path_factory) -> tuple[GeneratedSample, ak.Array]:
+    path = tmp_path_factory.mktemp("ww") / "ww.lhe.gz"
+    sample = generate("ee-ww", 200, seed=5, output=path)
+    return sample, read_back(path)[1]
+
+
+def test_ww_is_fully_leptonic_and_balanced(ww):
+    sample, events = ww
+    assert sample.sqrt_s == 250.0
+    assert "WeakDoubleBoson:ffbar2WW = on" in sample.settings
+    parts = events.particles
+    final = parts[parts.status == 1]
+    # every event: mu- nu_mu~ mu+ nu_mu, nothing else
+    assert ak.all(ak.num(final) == 4)
+    assert ak.all(ak.sort(final.id, axis=1) == [[-14, -13, 13, 14]])
+    # e+ e- at 250 GeV without ISR: the four leptons carry the whole beam four-momentum
+    for k in ("px", "py", "pz"):
+        total = ak.to_numpy(ak.sum(getattr(final.vector, k), axis=1))
+        assert np.max(np.abs(total)) <= 1e-10 * 250.0
+    energy = ak.to_numpy(ak.sum(final.vector.e, axis=1))
+    np.testing.assert_allclose(energy, 250.0, rtol=1e-10, atol=0)
+
+
+def test_ww_record_holds_both_ws_and_their_decays(ww):
+    _, events = ww
+    parts = events.particles
+    assert ak.all(ak.num(parts) == 8)  # e- e+, W+ W-, 4 leptons
+    assert ak.all(parts.status[:, :2] == -1)
+    for w in (24, -24):
+        boson = parts[parts.id == w]
+        assert ak.all(ak.num(boson) == 1)
+        assert ak.all(boson.status == 2)
+        # the W is the sum of its two decay products, near its mass
+        position = ak.to_numpy(ak.argmax(parts.id == w, axis=1)) + 1  # 1-based, as LHE
+        children = parts[parts.mother1 == position[:, None]]
+        assert ak.all(ak.num(children) == 2)
+        e, px, py, pz = (
+            ak.to_numpy(ak.sum(getattr(children.vector, k), axis=1))
+            for k in ("e", "px", "py", "pz")
+        )
+        mass = np.sqrt(e**2 - px**2 - py**2 - pz**2)
+        np.testing.assert_allclose(mass, ak.to_numpy(boson.m[:, 0]), rtol=1e-6)
+        assert 75.0 < np.median(mass) < 85.0
+        charge = {24: -13, -24: 13}[w]  # W+ -> mu+ nu_mu, W- -> mu- nu_mu~
+        assert ak.all(ak.sum(children.id == charge, axis=1) == 1)
+
+
+def test_ww_showered_record_keeps_the_last_w_copies():
+    sample = generate("ee-ww", 20, settings=["PartonLevel:all = on", "HadronLevel:all = off"])
+    assert sample.record == "event"
+    for w in (24, -24):
+        assert sample.momenta(w, status=2).shape == (20, 4)
+
+
+def test_ww_threshold_is_its_own():
+    with pytest.raises(GeneratorError, match=re.escape("below the W+ W- threshold (2 m_W = 160.8")):
+        generate("ee-ww", 10, sqrt_s=150.0)
+    # the mu+ mu- processes keep theirs
+    with pytest.raises(GeneratorError, match=re.escape("below the mu+ mu- threshold (2 m_mu")):
+        generate("ee-mumu", 10, sqrt_s=0.2)
+
+
 # Full events (showers) on request ------------------------------------------------------------
 
 
@@ -324,7 +390,10 @@ def test_shipped_samples_read_back(name, process, sqrt_s):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"process": "ee-tautau"}, "unknown process 'ee-tautau'; known: ee-mumu, pp-zmumu"),
+        (
+            {"process": "ee-tautau"},
+            "unknown process 'ee-tautau'; known: ee-mumu, pp-zmumu, ee-ww",
+        ),
         ({"n_events": 0}, "positive integer"),
         ({"n_events": -5}, "positive integer"),
         ({"n_events": 2.5}, "positive integer"),
@@ -360,4 +429,4 @@ def test_command_line(tmp_path, capsys):
     assert "hepsym: error: pp-zmumu: the number of events" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["ee-tautau", "-o", str(out)])
-    assert set(PROCESSES) == {"ee-mumu", "pp-zmumu"}
+    assert set(PROCESSES) == {"ee-mumu", "pp-zmumu", "ee-ww"}

@@ -1,12 +1,16 @@
 """Collider samples from a real generator: Pythia 8 through the ``pythia8mc`` package.
 
-Two processes reproduce the paper's samples (hard process only unless asked otherwise):
+Three processes, two of them the paper's samples (hard process only unless asked
+otherwise):
 
 * ``ee-mumu``: e+ e- -> gamma*/Z -> mu+ mu- at sqrt(s) = 80 GeV (paper sec. 4.2), without
   initial-state radiation (``PDF:lepton = off``): every event has total momentum 0 and
   total energy sqrt(s).
 * ``pp-zmumu``: p p -> gamma*/Z -> mu+ mu- at 13 TeV (paper sec. 4.3) in a dimuon mass
   window (60-120 GeV by default), dominated by the on-shell Z.
+* ``ee-ww``: e+ e- -> W+ W- at sqrt(s) = 250 GeV, both W's to mu nu_mu (fully leptonic:
+  mu- nu_mu~ mu+ nu_mu), without ISR; sqrt(s) must exceed 2 m_W. Other decays with
+  ``settings=["24:onIfAny = 11 13"]``.
 
 The events come back as arrays (:class:`GeneratedSample`) and, with ``output``, as an LHE
 file written by :func:`hepsym.io.lhe_write.write_lhe`. The same seed gives the same

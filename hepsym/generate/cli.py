@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="GEV",
-        help="centre-of-mass energy in GeV (default: 80 for ee-mumu, 13000 for pp-zmumu)",
+        help="centre-of-mass energy in GeV (default: "
+        + ", ".join(f"{spec.sqrt_s:g} for {name}" for name, spec in PROCESSES.items())
+        + ")",
     )
     parser.add_argument("--seed", type=int, default=1, help="Pythia random seed (default 1)")
     parser.add_argument(
@@ -34,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         nargs=2,
         default=None,
         metavar=("LOW", "HIGH"),
-        help="dimuon mass window in GeV (default: 60 120 for pp-zmumu)",
+        help="mass window of the pair made (mu+ mu-, W+ W-) in GeV (default: 60 120 for pp-zmumu)",
     )
     parser.add_argument(
         "--set",
@@ -103,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m hepsym.generate``: the ``hepsym generate`` command on its own."""
     parser = argparse.ArgumentParser(
         prog="python -m hepsym.generate",
-        description="Generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE or HepMC3.",
+        description="Generate e+e- or pp -> mu+ mu- or e+e- -> W+W- events with Pythia 8 and "
+        "write LHE or HepMC3.",
     )
     add_arguments(parser)
     args = parser.parse_args(argv)

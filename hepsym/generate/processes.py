@@ -15,6 +15,7 @@ __all__ = (
     "MUON_THRESHOLD",
     "PROCESSES",
     "SEED_MAX",
+    "W_THRESHOLD",
     "ProcessSpec",
     "check_inputs",
     "pythia_settings",
@@ -22,6 +23,7 @@ __all__ = (
 
 SEED_MAX = 900_000_000  # Pythia's Random:seed range
 MUON_THRESHOLD = 2 * 0.1056583755  # GeV
+W_THRESHOLD = 2 * 80.385  # GeV, 2 m_W with Pythia 8.3's W mass (24:m0)
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,14 @@ class ProcessSpec:
         beam_ids: PDG ids of beam A (+z) and beam B (-z).
         sqrt_s: default centre-of-mass energy in GeV.
         settings: Pythia settings that define the process.
-        mass_window: default dimuon mass window in GeV, or ``None`` where sqrt(s) fixes
-            the mass (lepton beams without ISR).
+        mass_window: default mass window of the produced pair in GeV, or ``None`` where
+            sqrt(s) fixes the mass (lepton beams without ISR).
+        pair: what the hard process makes, for messages: ``"mu+ mu-"``, ``"W+ W-"``.
+        min_mass: the pair's threshold in GeV: sqrt(s) must exceed it and a mass window
+            may not start below it (``MUON_THRESHOLD``, ``W_THRESHOLD``).
+        min_mass_text: that threshold in words, ``"2 m_mu"``.
+        resonances: PDG ids of the intermediate bosons a showered sample keeps (their
+            last copies) beside the beams and the final state.
     """
 
     name: str
@@ -44,9 +52,15 @@ class ProcessSpec:
     sqrt_s: float
     settings: tuple[str, ...]
     mass_window: tuple[float, float] | None
+    pair: str = "mu+ mu-"
+    min_mass: float = MUON_THRESHOLD
+    min_mass_text: str = "2 m_mu"
+    resonances: tuple[int, ...] = (23,)
 
 
 _TO_MUONS = ("23:onMode = off", "23:onIfAny = 13")
+#: both W's to mu nu_mu: a fully leptonic WW sample (override with --set '24:onIfAny = 11 13')
+_W_TO_MUONS = ("24:onMode = off", "24:onIfAny = 13")
 
 #: Processes by name.
 PROCESSES: dict[str, ProcessSpec] = {
@@ -65,6 +79,18 @@ PROCESSES: dict[str, ProcessSpec] = {
         sqrt_s=13_000.0,
         settings=("WeakSingleBoson:ffbar2gmZ = on", *_TO_MUONS),
         mass_window=(60.0, 120.0),
+    ),
+    "ee-ww": ProcessSpec(
+        name="ee-ww",
+        description="e+ e- -> W+ W- -> mu+ nu_mu mu- nu_mu~, no ISR",
+        beam_ids=(11, -11),
+        sqrt_s=250.0,
+        settings=("PDF:lepton = off", "WeakDoubleBoson:ffbar2WW = on", *_W_TO_MUONS),
+        mass_window=None,
+        pair="W+ W-",
+        min_mass=W_THRESHOLD,
+        min_mass_text="2 m_W",
+        resonances=(24, -24),
     ),
 }
 
@@ -105,16 +131,19 @@ def check_inputs(
         msg = f"{process}: the seed must be in 1..{SEED_MAX} (Pythia's range), got {seed}"
         raise GeneratorError(msg)
     energy = spec.sqrt_s if sqrt_s is None else float(sqrt_s)
-    if not (math.isfinite(energy) and energy > MUON_THRESHOLD):
-        msg = f"{process}: sqrt(s) = {energy!r} GeV is below the mu+ mu- threshold"
+    if not (math.isfinite(energy) and energy > spec.min_mass):
+        msg = (
+            f"{process}: sqrt(s) = {energy!r} GeV is below the {spec.pair} threshold "
+            f"({spec.min_mass_text} = {spec.min_mass:.4g} GeV)"
+        )
         raise GeneratorError(msg)
     window = spec.mass_window if mass_window is None else mass_window
     if window is not None:
         lo, hi = (float(w) for w in window)
-        if not (math.isfinite(lo) and math.isfinite(hi) and MUON_THRESHOLD <= lo < hi):
+        if not (math.isfinite(lo) and math.isfinite(hi) and spec.min_mass <= lo < hi):
             msg = (
                 f"{process}: the mass window must be LOW < HIGH with LOW >= "
-                f"{MUON_THRESHOLD:.4f} GeV (2 m_mu), got {window!r}"
+                f"{spec.min_mass:.4g} GeV ({spec.min_mass_text}), got {window!r}"
             )
             raise GeneratorError(msg)
         if energy <= lo:
@@ -126,7 +155,7 @@ def check_inputs(
         if spec.mass_window is None and energy > hi:
             msg = (
                 f"{process}: sqrt(s) = {energy:g} GeV is above the mass window [{lo:g}, "
-                f"{hi:g}] GeV; without ISR the dimuon mass is sqrt(s)"
+                f"{hi:g}] GeV; without ISR the {spec.pair} mass is sqrt(s)"
             )
             raise GeneratorError(msg)
         window = (lo, hi)

@@ -67,17 +67,22 @@ def _hard_process(process: Any, cols: list[list[Any]]) -> int:
     return size - 3
 
 
-def _full_event(event: Any, cols: list[list[Any]]) -> int:
-    """Append beams, the last gamma*/Z copy and all final-state particles of ``event``."""
+def _full_event(event: Any, cols: list[list[Any]], resonances: tuple[int, ...] = (23,)) -> int:
+    """Append beams, the last copy of each resonance and all final-state particles of ``event``.
+
+    ``resonances``: the PDG ids of the process's intermediate bosons (``(23,)`` for
+    gamma*/Z, ``(24, -24)`` for W+ W-), each kept once, by its last copy.
+    """
     rows = []
     for j in (1, 2):
         q = event[j]
         rows.append((q.id(), -1, 0, 0, 0, 0, q.px(), q.py(), q.pz(), q.e(), q.m()))
-    for j in range(event.size()):
-        if event[j].id() == 23:
-            q = event[event[j].iBotCopyId()]
-            rows.append((23, 2, 1, 2, 0, 0, q.px(), q.py(), q.pz(), q.e(), q.m()))
-            break
+    for pid in resonances:
+        for j in range(event.size()):
+            if event[j].id() == pid:
+                q = event[event[j].iBotCopyId()]
+                rows.append((pid, 2, 1, 2, 0, 0, q.px(), q.py(), q.pz(), q.e(), q.m()))
+                break
     for j in range(event.size()):
         q = event[j]
         if q.isFinal():
@@ -94,11 +99,12 @@ class RunOptions:
 
     Attributes:
         sqrt_s: centre-of-mass energy in GeV (default: 80 for ``ee-mumu``, 13000 for
-            ``pp-zmumu``).
+            ``pp-zmumu``, 250 for ``ee-ww``).
         seed: Pythia random seed, 1..900000000; the same seed gives the same events.
-        mass_window: dimuon mass window (low, high) in GeV, Pythia's
-            ``PhaseSpace:mHatMin/mHatMax``. Default: (60, 120) for ``pp-zmumu``; none
-            for ``ee-mumu``, where sqrt(s) fixes the mass (a window must contain it).
+        mass_window: mass window (low, high) in GeV of the pair made (mu+ mu-, W+ W-),
+            Pythia's ``PhaseSpace:mHatMin/mHatMax``. Default: (60, 120) for
+            ``pp-zmumu``; none for ``ee-mumu`` and ``ee-ww``, where sqrt(s) fixes the
+            mass (a window must contain it).
         settings: further Pythia settings, applied last, e.g.
             ``["PartonLevel:all = on", "BeamRemnants:primordialKT = off"]`` for showers.
             With parton level on, the full event record is kept (see
@@ -127,7 +133,8 @@ def generate(
     """Generate events with Pythia 8 and optionally write them as an LHE or HepMC3 file.
 
     Args:
-        process: ``"ee-mumu"`` or ``"pp-zmumu"`` (see :data:`~hepsym.generate.PROCESSES`).
+        process: ``"ee-mumu"``, ``"pp-zmumu"`` or ``"ee-ww"`` (see
+            :data:`~hepsym.generate.PROCESSES`).
         n_events: number of events to generate.
         output: the file to write (``.lhe``, ``.lhe.gz``, ``.hepmc3``, ``.hepmc3.gz``),
             or ``None``.
@@ -175,7 +182,7 @@ def generate(
     )
     start = time.perf_counter()
     with writer as hepmc:
-        loop = _EventLoop(pythia, process, n_events, full)
+        loop = _EventLoop(pythia, process, n_events, full, spec.resonances)
         loop.run(hepmc, progress)
     seconds = time.perf_counter() - start
     info = pythia.infoPython()
@@ -206,8 +213,16 @@ def generate(
 class _EventLoop:
     """Pythia's events, collected column by column (and written to HepMC3 on the way)."""
 
-    def __init__(self, pythia: Any, process: str, n_events: int, full: bool) -> None:
+    def __init__(
+        self,
+        pythia: Any,
+        process: str,
+        n_events: int,
+        full: bool,
+        resonances: tuple[int, ...] = (23,),
+    ) -> None:
         self.pythia, self.process, self.n_events, self.full = pythia, process, n_events, full
+        self.resonances = resonances
         self.cols: list[list[Any]] = [[] for _ in range(11)]
         self.counts = np.empty(n_events, dtype=np.int64)
         self.info_cols = np.empty((5, n_events), dtype=np.float64)
@@ -238,7 +253,7 @@ class _EventLoop:
                         raise GeneratorError(msg)
                     continue
                 self.counts[i] = (
-                    _full_event(pythia.event, self.cols)
+                    _full_event(pythia.event, self.cols, self.resonances)
                     if self.full
                     else _hard_process(pythia.process, self.cols)
                 )

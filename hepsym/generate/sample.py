@@ -23,16 +23,17 @@ class GeneratedSample:
     The particle record follows the LHE conventions: status -1 incoming, 2 intermediate,
     1 final state; ``mother1``/``mother2`` are 1-based positions within the event (0 for
     none). Hard-process samples hold, per event, the two incoming partons (leptons), the
-    gamma*/Z and the two muons. With parton level switched on by ``settings``, they hold
-    the two beams (incoming), the last gamma*/Z copy and every final-state particle, whose
-    mothers then point at the beams.
+    gamma*/Z and the two muons (``ee-ww``: the W+ and W- and their four decay products).
+    With parton level switched on by ``settings``, they hold the two beams (incoming), the
+    last copy of the gamma*/Z (or of each W) and every final-state particle, whose mothers
+    then point at the beams.
 
     Attributes:
         process: registry name of the process.
         sqrt_s: centre-of-mass energy in GeV.
         beam_ids: PDG ids of beam A (+z) and beam B (-z).
         seed: Pythia random seed.
-        mass_window: dimuon mass window in GeV, or ``None``.
+        mass_window: mass window of the pair made (mu+ mu-, W+ W-) in GeV, or ``None``.
         settings: every Pythia setting used, in order.
         record: ``"process"`` (hard process only) or ``"event"`` (full event).
         particles: flat columns ``pid, status, mother1, mother2, color1, color2, px, py,
