@@ -100,15 +100,18 @@ def _client(scale: ScaleSpec) -> Iterator[tuple[Any, list[str]]]:
             yield client, [f"Dask: scheduler {scale.scheduler}, {n} workers"]
         return
     n_workers = scale.workers or local_workers()
-    with (
-        distributed.LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            dashboard_address=":0",
-            silence_logs=40,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, dashboard_address=":0", silence_logs=40
+        )
+    except (RuntimeError, OSError) as err:
+        msg = (
+            f"a local Dask cluster of {n_workers} workers failed to start ({err}); from a "
+            'Python script, run the study under `if __name__ == "__main__":` (Dask starts '
+            "its workers by importing the script again)"
+        )
+        raise HepsymError(msg) from None
+    with cluster, distributed.Client(cluster) as client:
         note = (
             f"Dask: a local cluster of {n_workers} worker processes x 1 thread "
             f"(--workers N to change), dashboard {cluster.dashboard_link}"
