@@ -385,9 +385,44 @@ def _default_tokens(events: Events, max_particles: int) -> tuple[str, str]:
         )
     ids, n = np.unique(flat, return_counts=True)
     common = ", ".join(f"{i}" for i in ids[np.argsort(-n)][:6])
+    pair = (
+        f"only {has_pair.mean():.0%} of events hold a same-flavour opposite-charge lepton pair"
+        if has_pair.any()
+        else "there is no lepton pair"
+    )
+    example, share = _most_common_final_state(final)
+    suggestion = (
+        f"--select '{example}' (the most common final state, {share:.0%} of events)"
+        if example
+        else "--select 'mu+ mu-'"
+    )
     msg = (
         f"{source}: cannot choose the particles to study by myself (final states differ between "
-        f"events and there is no lepton pair); pass --select, e.g. --select 'mu+ mu-' "
+        f"events and {pair}); pass --select, e.g. {suggestion} "
         f"(most common |PDG ids|: {common or 'none'})"
     )
     raise SelectionError(msg)
+
+
+#: events looked at to name the most common final state in a refusal, and its largest size
+_COMMON_SAMPLE, _COMMON_MAX = 10_000, 8
+
+
+def _most_common_final_state(final: ak.Array) -> tuple[str, float]:
+    """The most common final-state content (as a query) of the first events, and its share.
+
+    ``("", 0.0)`` where it has more than ``_COMMON_MAX`` particles or no event has any.
+    """
+    head = final[:_COMMON_SAMPLE]
+    states: dict[tuple[int, ...], int] = {}
+    first: dict[tuple[int, ...], list[int]] = {}  # in the order of its first event
+    for state in ak.to_list(head):
+        key = tuple(sorted(int(p) for p in state))
+        states[key] = states.get(key, 0) + 1
+        first.setdefault(key, state)
+    if not states:
+        return "", 0.0
+    best = max(states, key=lambda k: states[k])
+    if not 0 < len(best) <= _COMMON_MAX:
+        return "", 0.0
+    return " ".join(particle_name(int(p)) for p in first[best]), states[best] / len(head)

@@ -5,7 +5,7 @@ import pytest
 
 from hepsym.errors import SelectionError
 from hepsym.events import Events, make_particles
-from hepsym.selection import parse_query, select
+from hepsym.selection import default_query, parse_query, select
 
 
 def _events(pids_per_event, pts_per_event, status=None):
@@ -84,3 +84,32 @@ def test_momentum4d_behaviour_survives(two_body_events):
     pair = sel.slot(0) + sel.slot(1)
     np.testing.assert_allclose(np.asarray(pair.mass), 80.0, rtol=1e-9)
     np.testing.assert_allclose(np.asarray(sel.slot(0).mass), 0.1056583755, rtol=1e-6)
+
+
+def test_default_studies_a_fixed_four_particle_final_state_with_neutrinos():
+    # W+ W- -> mu+ nu_mu mu- nu_mu~: four particles in every event, all of them studied
+    ww = [[13, -14, -13, 14]] * 3
+    query, why = default_query(_events(ww, [[1, 2, 3, 4]] * 3))
+    assert sorted(query.split()) == sorted(["mu-", "nu(mu)~", "mu+", "nu(mu)"])
+    assert "same final state" in why
+
+
+def test_default_refusal_names_the_most_common_final_state():
+    # W+ W- with both W's to e or mu: final states differ between events, and 1 of 5 holds
+    # a same-flavour pair (the pair rule needs half of them)
+    mixed = [
+        [13, -14, -11, 12],
+        [13, -14, -11, 12],
+        [11, -12, -13, 14],
+        [13, -14, -13, 14],
+        [11, -12, -13, 14],
+    ]
+    ev = _events(mixed, [[1, 2, 3, 4]] * 5)
+    with pytest.raises(SelectionError) as err:
+        default_query(ev)
+    text = str(err.value)
+    assert "only 20% of events hold a same-flavour opposite-charge lepton pair" in text
+    assert "--select 'mu- nu(mu)~ e+ nu(e)'" in text  # in the order of its first event
+    assert "(the most common final state, 40% of events)" in text
+    sel = select(ev, "mu- nu(mu)~ e+ nu(e)")
+    assert len(sel) == 2
