@@ -143,41 +143,44 @@ def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
 def _run(
     client: Any, spec: InputSpec, entries: Sequence[FileEntry], skip_bad: bool
 ) -> tuple[list[tuple[FileEntry, Part]], list[str]]:
-    """The partitions of the files that read, in file order, and why the others failed."""
+    """The partitions of the files that read, in file order, and why the others failed.
+
+    Every file starts at once with the study's spec. The first file that reads decides
+    the selection and features for all: a file whose own choice differs from it (a
+    sample whose files differ in content) is read again with the first file's, so the
+    answer is that of reading the files one after another.
+    """
     distributed = _import_distributed()
     from tqdm import tqdm
 
     done: dict[int, Part] = {}
     skipped: list[str] = []
-    resolved: InputSpec | None = None
-    pending = list(enumerate(entries))
-    # The first file that reads decides the selection and features for all.
-    while pending and resolved is None:
-        i, entry = pending.pop(0)
-        future = client.submit(_read_part, spec, entry, retries=RETRIES, pure=False)
-        part = _result(future, entry, skip_bad, skipped, distributed)
-        if part is not None:
-            done[i], resolved = part, part.spec
-    if resolved is not None and pending:
-        futures = {
-            client.submit(_read_part, resolved, entry, retries=RETRIES, pure=False): (i, entry)
-            for i, entry in pending
-        }
-        bar = tqdm(
-            total=len(entries),
-            initial=len(done) + len(skipped),
-            desc="files",
-            file=sys.stderr,
-            disable=None,
-            leave=False,
-        )
-        with bar:
-            for future in distributed.as_completed(futures):
-                i, entry = futures[future]
-                part = _result(future, entry, skip_bad, skipped, distributed)
-                if part is not None:
-                    done[i] = part
-                bar.update(1)
+    futures = {
+        client.submit(_read_part, spec, entry, retries=RETRIES, pure=False): i
+        for i, entry in enumerate(entries)
+    }
+    bar = tqdm(total=len(entries), desc="files", file=sys.stderr, disable=None, leave=False)
+    with bar:
+        for future in distributed.as_completed(futures):
+            i = futures[future]
+            part = _result(future, entries[i], skip_bad, skipped, distributed)
+            if part is not None:
+                done[i] = part
+            bar.update(1)
+    if not done:
+        return [], skipped
+    first = done[min(done)].spec
+    again = {
+        i: client.submit(_read_part, first, entries[i], retries=RETRIES, pure=False)
+        for i, part in done.items()
+        if (part.spec.select, part.spec.features) != (first.select, first.features)
+    }
+    for i, future in again.items():
+        part = _result(future, entries[i], skip_bad, skipped, distributed)
+        if part is None:
+            del done[i]
+        else:
+            done[i] = part
     return [(entries[i], done[i]) for i in sorted(done)], skipped
 
 

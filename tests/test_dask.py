@@ -148,3 +148,22 @@ def test_a_lost_worker_changes_nothing(files: list[Path], monkeypatch) -> None:
         dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=cluster.scheduler_address))
     assert killed
     np.testing.assert_array_equal(local.features.X, dask.features.X)
+
+
+def test_files_that_choose_differently_follow_the_first(files: list[Path], threads: str) -> None:
+    """A file whose events list mu+ before mu- would choose 'mu+ mu-' by itself; it is
+    read with the first file's choice on Dask as in process."""
+    text = gzip.decompress(files[1].read_bytes()).decode()
+    blocks = text.split("<event>\n")
+    for k in range(1, len(blocks)):
+        lines = blocks[k].split("\n")
+        lines[4], lines[5] = lines[5], lines[4]  # header, e-, e+, Z, mu-, mu+
+        blocks[k] = "\n".join(lines)
+    files[1].write_bytes(gzip.compress("<event>\n".join(blocks).encode()))
+    assert hepsym_cluster.prepare_study(InputSpec(path=str(files[1]))).spec.select == "mu+ mu-"
+    spec = InputSpec(path=tuple(map(str, files)))
+    local = hepsym_cluster.prepare_study(spec)
+    dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
+    assert local.spec.select == dask.spec.select == "mu- mu+"
+    np.testing.assert_array_equal(local.features.X, dask.features.X)
+    assert local.notes == tuple(n for n in dask.notes if not n.startswith("Dask"))
