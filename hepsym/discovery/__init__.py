@@ -11,6 +11,7 @@ method, the rules and their tolerances: ``docs/discover.md``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,10 @@ EXACT_TOL = 1e-9
 MAX_DEGREE = 6
 #: fewest events accepted
 MIN_EVENTS = 20
+#: a degree is searched only with at least this many events per monomial up to it: a
+#: least-squares fit of M monomials on few more than M events finds relations in noise
+#: (100 POWHEG events, 45 monomials of degree 2: two spurious "approximate" relations)
+EVENTS_PER_MONOMIAL = 10
 #: events on which formulas are cleaned and gradients compared
 N_CHECK = 20_000
 
@@ -112,6 +117,34 @@ def _energy_as_momentum(poly: Polynomial, V: Variables, constants: dict[str, flo
     )
 
 
+def _degree_for(fm: FeatureMatrix, n_vars: int, max_degree: int) -> tuple[int, str]:
+    """The highest degree the events can support (``EVENTS_PER_MONOMIAL`` events per
+    monomial), at most ``max_degree``, and a note when it is lower.
+
+    Raises:
+        ConstraintError: too few events even for the linear relations.
+    """
+    n = fm.n_events
+    degree = 0
+    while degree < max_degree and n >= EVENTS_PER_MONOMIAL * math.comb(n_vars + degree + 1, n_vars):
+        degree += 1
+    if degree == 0:
+        msg = (
+            f"{fm.source or '<features>'}: {n} events are too few to search for relations "
+            f"among {n_vars} variables: even degree 1 needs {EVENTS_PER_MONOMIAL} events per "
+            f"monomial ({EVENTS_PER_MONOMIAL * (n_vars + 1)})"
+        )
+        raise ConstraintError(msg)
+    if degree == max_degree:
+        return degree, ""
+    need = EVENTS_PER_MONOMIAL * math.comb(n_vars + degree + 1, n_vars)
+    return degree, (
+        f"searched up to degree {degree}, not {max_degree}: degree {degree + 1} has "
+        f"{need // EVENTS_PER_MONOMIAL} monomials in {n_vars} variables and needs "
+        f"{EVENTS_PER_MONOMIAL} events per monomial ({need}); {n} events given"
+    )
+
+
 def discover(
     X_or_fm: Any,
     names: Sequence[str] | None = None,
@@ -154,6 +187,7 @@ def discover(
         msg = f"{fm.source or '<features>'}: {fm.n_events} events are too few; need at least {MIN_EVENTS}"
         raise ConstraintError(msg)
     V = variables(fm)
+    degree, degree_note = _degree_for(fm, V.values.shape[1], int(max_degree))
     exact_tol = tolerance if tolerance is not None else max(EXACT_TOL, 10 * feature_precision(fm.X))
     rules = Rules(exact_tol=exact_tol)
     weights = _abs_weights(fm)
@@ -164,9 +198,7 @@ def discover(
     Z = (V.values - mean) / std
     Z[:, const] = 0.0
     try:
-        ideal = vanishing_ideal(
-            Z, V.groups, int(max_degree), rules, chunk=chunk, seed=seed, weights=weights
-        )
+        ideal = vanishing_ideal(Z, V.groups, degree, rules, chunk=chunk, seed=seed, weights=weights)
     except np.linalg.LinAlgError as err:
         # a known limit: nearly dependent monomials on few, coarse events (reco NanoAOD)
         msg = (
@@ -196,7 +228,7 @@ def discover(
     counted = count(fm, polys, kinds, V, Xs)
     r = counted.rank.rank if counted.rank is not None else 0
 
-    notes = [V.note] if V.note else []
+    notes = [n for n in (V.note, degree_note) if n]
     approximate = [k == "approximate" for k in kinds]
     n_named, matches, reconciled, named_notes = reconcile(
         NamedCheck(
@@ -244,7 +276,7 @@ def discover(
     ]
     tnn = two_nn(fm, seed, notes) if geometric else None
     d = fm.n_features - r
-    notes += _search_notes(ideal, rules, int(max_degree), d, tnn)
+    notes += _search_notes(ideal, rules, degree, d, tnn)
     return Discovery(
         discovered=tuple(items),
         discovered_dim=d,
@@ -255,7 +287,7 @@ def discover(
         hilbert=ideal.hilbert,
         hilbert_dim=growth_dim(ideal.hilbert, hilbert_dim(ideal, len(V.names))),
         leading_dim=hilbert_dim(ideal, len(V.names)),
-        max_degree=int(max_degree),
+        max_degree=degree,
         exact_tol=exact_tol,
         max_spread=rules.max_spread,
         noise=rules.noise,
