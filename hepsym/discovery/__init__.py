@@ -28,6 +28,7 @@ from hepsym.discovery.ideal import (
     Rules,
     vanishing_ideal,
 )
+from hepsym.discovery.monomials import EVENTS_PER_MONOMIAL, supported_degree
 from hepsym.discovery.recognise import invariant_masses, on_shell
 from hepsym.discovery.reconcile import NamedCheck, reconcile
 from hepsym.discovery.result import Discovered, Discovery, Reconciled
@@ -44,10 +45,6 @@ EXACT_TOL = 1e-9
 MAX_DEGREE = 6
 #: fewest events accepted
 MIN_EVENTS = 20
-#: a degree is searched only with at least this many events per monomial up to it: a
-#: least-squares fit of M monomials on few more than M events finds relations in noise
-#: (100 POWHEG events, 45 monomials of degree 2: two spurious "approximate" relations)
-EVENTS_PER_MONOMIAL = 10
 #: events on which formulas are cleaned and gradients compared
 N_CHECK = 20_000
 
@@ -118,30 +115,28 @@ def _energy_as_momentum(poly: Polynomial, V: Variables, constants: dict[str, flo
 
 
 def _degree_for(fm: FeatureMatrix, n_vars: int, max_degree: int) -> tuple[int, str]:
-    """The highest degree the events can support (``EVENTS_PER_MONOMIAL`` events per
-    monomial), at most ``max_degree``, and a note when it is lower.
+    """The highest degree the events support (:func:`~.monomials.supported_degree`), at
+    most ``max_degree``, and a note when it is lower.
 
     Raises:
         ConstraintError: too few events even for the linear relations.
     """
-    n = fm.n_events
-    degree = 0
-    while degree < max_degree and n >= EVENTS_PER_MONOMIAL * math.comb(n_vars + degree + 1, n_vars):
-        degree += 1
+    n, per = fm.n_events, EVENTS_PER_MONOMIAL
+    degree = supported_degree(n, n_vars, max_degree, per)
     if degree == 0:
         msg = (
             f"{fm.source or '<features>'}: {n} events are too few to search for relations "
-            f"among {n_vars} variables: even degree 1 needs {EVENTS_PER_MONOMIAL} events per "
-            f"monomial ({EVENTS_PER_MONOMIAL * (n_vars + 1)})"
+            f"among {n_vars} variables: even degree 1 needs {per} events per monomial "
+            f"({per * (n_vars + 1)})"
         )
         raise ConstraintError(msg)
     if degree == max_degree:
         return degree, ""
-    need = EVENTS_PER_MONOMIAL * math.comb(n_vars + degree + 1, n_vars)
+    m = math.comb(n_vars + degree + 1, n_vars)
     return degree, (
-        f"searched up to degree {degree}, not {max_degree}: degree {degree + 1} has "
-        f"{need // EVENTS_PER_MONOMIAL} monomials in {n_vars} variables and needs "
-        f"{EVENTS_PER_MONOMIAL} events per monomial ({need}); {n} events given"
+        f"searched up to degree {degree}, not {max_degree}: degree {degree + 1} has {m} "
+        f"monomials in {n_vars} variables and needs {per} events per monomial ({per * m}); "
+        f"{n} events given"
     )
 
 

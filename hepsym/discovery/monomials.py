@@ -5,6 +5,7 @@ The building blocks of :mod:`hepsym.discovery.ideal`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -13,6 +14,21 @@ from scipy.linalg import solve_triangular
 Exp = tuple[int, ...]
 Column = tuple[tuple[Exp, ...], np.ndarray]
 ONE: np.ndarray = np.ones(1)
+
+
+#: a degree is searched only with at least this many events per monomial up to it: a
+#: least-squares fit of M monomials on few more than M events finds relations in noise
+#: (100 POWHEG events, 45 monomials of degree 2: two spurious "approximate" relations)
+EVENTS_PER_MONOMIAL = 10
+
+
+def supported_degree(n_events: int, n_vars: int, max_degree: int, per_monomial: int) -> int:
+    """The highest degree d <= max_degree with ``per_monomial`` events for each of the
+    C(n_vars + d, d) monomials up to it (0: not even degree 1)."""
+    degree = 0
+    while degree < max_degree and n_events >= per_monomial * math.comb(n_vars + degree + 1, n_vars):
+        degree += 1
+    return degree
 
 
 def term_key(e: Exp) -> tuple[int, ...]:
