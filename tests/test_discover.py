@@ -280,3 +280,18 @@ def test_few_events_lower_the_degree_and_say_so():
     assert all(r.degree == 1 for r in d.discovered)
     with pytest.raises(hepsym.ConstraintError, match="too few to search for relations"):
         hepsym.discover(np.random.default_rng(0).normal(size=(25, 6)))
+
+
+def test_float32_features_get_float32_precision():
+    """HZZ's muons are float32 branches: on-shell holds to 1e-7, not to 1e-9, and is found."""
+    from hepsym.discovery import feature_precision
+
+    x = np.random.default_rng(0).normal(50, 20, (500, 4))
+    assert feature_precision(x.astype(np.float32).astype(np.float64)) == pytest.approx(
+        5.96e-8, rel=1e-2
+    )
+    assert feature_precision(x) == 1e-16
+    hzz = Path(__file__).parent.parent / "data" / "external" / "uproot-HZZ.root"
+    d = hepsym.discover(hepsym.prepare(str(hzz)).features)
+    assert {r.matches for r in d.discovered} >= {"on_shell_l_plus", "on_shell_l_minus"}
+    assert d.discovered_dim == 6

@@ -53,12 +53,15 @@ def feature_precision(X: np.ndarray, sample: int = 2000) -> float:
     """The relative precision the features are written with (10^-(digits - 1) / 2).
 
     The fewest significant decimal digits that reproduce a sample of the values exactly;
-    float64 data computed in memory give ~1e-16.
+    values that are all float32 numbers (a ROOT file's float branches) have float32's
+    2^-24; float64 data computed in memory give ~1e-16.
     """
     x = np.asarray(X, dtype=np.float64).ravel()
     x = x[np.isfinite(x) & (x != 0)][:sample]
     if not len(x):
         return 1e-16
+    if np.array_equal(x.astype(np.float32).astype(np.float64), x):
+        return float(np.finfo(np.float32).eps) / 2
     for digits in range(4, 17):
         back = np.array([float(f"{v:.{digits - 1}e}") for v in x])
         if np.array_equal(back, x):
