@@ -1,14 +1,20 @@
-"""Time hepsym's LHE reader against pylhe's ``to_awkward`` on one large file.
+"""Time hepsym's LHE reader against pylhe's ``to_awkward`` (and zlib alone for gzip).
 
 Usage::
 
     python benchmarks/bench_read_lhe.py                    # 10^5 POWHEG events, plain and gzipped
     python benchmarks/bench_read_lhe.py --events 20000
-    python benchmarks/bench_read_lhe.py some_file.lhe.gz   # an existing file
+    python benchmarks/bench_read_lhe.py some_file.lhe.gz   # existing files (e.g. hepsym generate's)
 
 Without a file argument it builds one by repeating the events of an external test
 file (``--source``) until ``--events`` events, under ``benchmarks/_work/`` (git-ignored),
 writes a gzipped copy next to it, and times both readers on both.
+
+Every row is one run of this script: hepsym (minimum and median of ``--repeat``), the
+previous number parser (``numpy.loadtxt``, Arrow's cast switched off), pylhe (minimum and
+median of ``--pylhe-repeat``) and, for a gzipped file, zlib inflating the same file with
+nothing else done: ``% zlib`` is zlib's time over hepsym's (100% = reading as fast as
+decompressing).
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import gc
 import gzip
 import re
 import shutil
+import statistics
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,7 @@ import awkward as ak
 import pylhe
 
 import hepsym.io
+import hepsym.io._lhe_parse as lhe_parse
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -62,28 +71,63 @@ def read_hepsym(path: Path) -> int:
     return len(hepsym.io.read(path))
 
 
+def read_loadtxt(path: Path) -> int:
+    """hepsym with the previous number parser (numpy.loadtxt for every block)."""
+    before = lhe_parse.ARROW_MIN_BYTES
+    lhe_parse.ARROW_MIN_BYTES = 1 << 62
+    try:
+        return read_hepsym(path)
+    finally:
+        lhe_parse.ARROW_MIN_BYTES = before
+
+
 def read_pylhe(path: Path) -> int:
     return len(pylhe.to_awkward(pylhe.LHEFile.fromfile(str(path)).events))
 
 
-def best_time(func: Callable[[Path], int], path: Path, repeat: int) -> tuple[float, int]:
-    best, n = float("inf"), 0
+def inflate(path: Path) -> int:
+    """zlib alone: the file inflated in the reader's block sizes, the text thrown away."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    size = 0
+    with path.open("rb") as f:
+        while raw := f.read(4 << 20):
+            while raw:
+                size += len(d.decompress(raw, 16 << 20))
+                raw = d.unconsumed_tail
+                if d.eof:
+                    raw, d = d.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+    return size
+
+
+def times(func: Callable[[Path], int], path: Path, repeat: int) -> tuple[float, float, int]:
+    """Minimum and median seconds of ``repeat`` calls, and what the last returned."""
+    runs, n = [], 0
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         n = func(path)
-        best = min(best, time.perf_counter() - start)
-    return best, n
+        runs.append(time.perf_counter() - start)
+    return min(runs), statistics.median(runs), n
 
 
 def bench(path: Path, repeat: int, pylhe_repeat: int) -> dict[str, Any]:
-    read_hepsym(path)  # warm imports and the particle-table cache
-    t_hep, n_hep = best_time(read_hepsym, path, repeat)
-    t_ref, n_ref = best_time(read_pylhe, path, pylhe_repeat)
-    if n_hep != n_ref:
-        msg = f"{path}: hepsym read {n_hep} events, pylhe {n_ref}"
+    read_hepsym(path)  # warm imports, the particle-table cache and the page cache
+    t_hep, m_hep, n_hep = times(read_hepsym, path, repeat)
+    t_old, _, n_old = times(read_loadtxt, path, 1)
+    t_ref, m_ref, n_ref = times(read_pylhe, path, pylhe_repeat)
+    if not n_hep == n_old == n_ref:
+        msg = f"{path}: hepsym read {n_hep} events, with loadtxt {n_old}, pylhe {n_ref}"
         raise SystemExit(msg)
-    return {"path": path, "events": n_hep, "hepsym_s": t_hep, "pylhe_s": t_ref}
+    with path.open("rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    t_zlib = times(inflate, path, repeat)[0] if gz else float("nan")
+    return {
+        "events": n_hep,
+        "hepsym": (t_hep, m_hep),
+        "loadtxt": t_old,
+        "pylhe": (t_ref, m_ref),
+        "zlib": t_zlib,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         "--source", type=Path, default=DEFAULT_SOURCE, help="file whose events are repeated"
     )
     parser.add_argument("--repeat", type=int, default=3, help="hepsym runs (best is kept)")
-    parser.add_argument("--pylhe-repeat", type=int, default=1, help="pylhe runs (best is kept)")
+    parser.add_argument("--pylhe-repeat", type=int, default=3, help="pylhe runs (best is kept)")
     args = parser.parse_args(argv)
 
     files = args.files
@@ -105,18 +149,22 @@ def main(argv: list[str] | None = None) -> None:
         files = [plain, gzip_copy(plain)]
 
     print(
-        f"{'file':<28} {'MB':>7} {'events':>8} {'hepsym ev/s':>12} {'pylhe ev/s':>11} {'ratio':>6}"
+        f"{'file':<26} {'MB':>6} {'events':>8} {'hepsym s (med)':>15} {'loadtxt s':>10} "
+        f"{'pylhe s (med)':>15} {'vs pylhe':>9} {'vs loadtxt':>10} {'% zlib':>7}"
     )
     for path in files:
         r = bench(path, args.repeat, args.pylhe_repeat)
         size = path.stat().st_size / 1e6
-        n = r["events"]
+        (t_hep, m_hep), (t_ref, m_ref) = r["hepsym"], r["pylhe"]
+        zlib_share = f"{100 * r['zlib'] / t_hep:6.0f}%" if r["zlib"] == r["zlib"] else "      -"
         print(
-            f"{path.name:<28} {size:7.1f} {n:8d} {n / r['hepsym_s']:12.0f} "
-            f"{n / r['pylhe_s']:11.0f} {r['pylhe_s'] / r['hepsym_s']:6.1f}x"
+            f"{path.name:<26} {size:6.1f} {r['events']:8d} {t_hep:7.2f} ({m_hep:5.2f}) "
+            f"{r['loadtxt']:10.2f} {t_ref:7.2f} ({m_ref:5.2f}) {t_ref / t_hep:8.1f}x "
+            f"{r['loadtxt'] / t_hep:9.1f}x {zlib_share}"
         )
     print(
-        f"(awkward {ak.__version__}, pylhe {pylhe.__version__}; ratio = pylhe time / hepsym time)"
+        f"(awkward {ak.__version__}, pylhe {pylhe.__version__}; times are minima (medians) over "
+        "repeats; vs = their time / hepsym's; % zlib = zlib's inflate time / hepsym's)"
     )
 
 

@@ -308,10 +308,9 @@ def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
     if arrow is None or len(text) >= 2**31:
         return None
     pa, pc = arrow
-    if text.translate(None, _NOT_CONTROL):
-        return None  # a byte below 32 that is not whitespace
     buf = np.frombuffer(text, dtype=np.uint8)
-    keep = np.zeros(len(buf) + 2, dtype=np.bool_)
+    keep = np.empty(len(buf) + 2, dtype=np.bool_)
+    keep[0] = keep[-1] = False
     np.greater(buf, 32, out=keep[1:-1])
     edges = np.flatnonzero(keep[1:] != keep[:-1])
     starts, stops = edges[0::2], edges[1::2]
@@ -325,6 +324,8 @@ def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
     offsets = np.zeros(len(starts) + 1, dtype=np.int32)
     np.cumsum(stops - starts, out=offsets[1:])
     data = text.translate(None, _WHITESPACE_BYTES)
+    if len(data) != offsets[-1]:
+        return None  # a byte below 32 that is not whitespace: kept, but not in a token
     tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data))
     try:
         values = pc.cast(tokens, pa.float64()).to_numpy(zero_copy_only=False)
@@ -336,8 +337,6 @@ def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
 
 
 _WHITESPACE_BYTES = b" \t\n\r\x0b\x0c"
-#: Every byte but the 26 below 32 that are not whitespace.
-_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in _WHITESPACE_BYTES)
 #: Texts shorter than this go to the line reader: Arrow's import (~0.1 s) would not pay.
 ARROW_MIN_BYTES = 1 << 18
 _ARROW: list[Any] = []

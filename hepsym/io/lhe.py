@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import math
 import os
+import queue
 import re
+import threading
 import warnings
 import zlib
 from collections.abc import Generator, Iterator
@@ -169,10 +171,55 @@ def _blocks(path: Path) -> Generator[bytes, None, None]:
                 yield data
             return
         f.seek(0)
-        yield from _inflate(f, path)
+        yield from _ahead(_inflate(f, path))
 
 
-def _inflate(f: IO[bytes], path: Path) -> Iterator[bytes]:
+def _ahead(items: Generator[bytes, None, None], depth: int = 2) -> Generator[bytes, None, None]:
+    """``items``, made by a thread up to ``depth`` blocks ahead of the consumer.
+
+    zlib lets go of the GIL while it inflates, so the next block is decompressed while
+    this one is parsed (on a second core). An exception of ``items`` is raised here, after
+    the blocks before it; closing this generator stops the thread.
+    """
+    box: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bytes | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for data in items:
+                if not put((data, None)):
+                    return
+            put((None, None))
+        except BaseException as err:  # noqa: BLE001 - raised again in the consumer
+            put((None, err))
+        finally:
+            items.close()
+
+    worker = threading.Thread(target=produce, name="hepsym-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            data, err = box.get()
+            if err is not None:
+                raise err
+            if data is None:
+                return
+            yield data
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _inflate(f: IO[bytes], path: Path) -> Generator[bytes, None, None]:
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     raw = b""
     while True:
