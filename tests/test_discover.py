@@ -266,20 +266,24 @@ def test_ee_ww_to_four_leptons_sums_on_shell_and_two_w_masses(tmp_path_factory):
 
 
 def test_few_events_lower_the_degree_and_say_so():
-    """100 POWHEG events cannot support the 45 monomials of degree 2 in 8 variables: a fit
-    there finds relations in noise, so the search stops at degree 1 and says why."""
+    """100 POWHEG events cannot support the 45 monomials of degree 2 in 8 variables for an
+    approximate fit (two spurious quadrics there), nor degree 3 for an exact one: the
+    search stops lower and says why; the two exact on-shell relations are still found."""
     powheg = (
         Path(__file__).parent.parent / "data" / "external" / "pylhe-testfile-powheg-box-v2-Z.lhe"
     )
     d = hepsym.discover(hepsym.prepare(str(powheg)).features)
-    assert d.max_degree == 1
+    assert d.max_degree == 2
+    assert d.approx_degree == 1
     assert any(
-        n.startswith("searched up to degree 1, not 3: degree 2 has 45 monomials in 8 variables")
+        n.startswith("searched up to degree 2, not 3: degree 3 has 165 monomials in 8 variables")
         for n in d.notes
     )
-    assert all(r.degree == 1 for r in d.discovered)
+    assert any(n.startswith("approximate relations searched up to degree 1: ") for n in d.notes)
+    assert {r.kind for r in d.discovered} == {"exact"}
+    assert {r.matches for r in d.discovered} == {"on_shell_l_plus", "on_shell_l_minus"}
     with pytest.raises(hepsym.ConstraintError, match="too few to search for relations"):
-        hepsym.discover(np.random.default_rng(0).normal(size=(25, 6)))
+        hepsym.discover(np.random.default_rng(0).normal(size=(25, 16)))
 
 
 def test_float32_features_get_float32_precision():

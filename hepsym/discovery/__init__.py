@@ -11,7 +11,6 @@ method, the rules and their tolerances: ``docs/discover.md``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,10 +27,10 @@ from hepsym.discovery.ideal import (
     Rules,
     vanishing_ideal,
 )
-from hepsym.discovery.monomials import EVENTS_PER_MONOMIAL, supported_degree
 from hepsym.discovery.recognise import invariant_masses, on_shell
 from hepsym.discovery.reconcile import NamedCheck, reconcile
 from hepsym.discovery.result import Discovered, Discovery, Reconciled
+from hepsym.discovery.rules import search_degrees
 from hepsym.discovery.variables import Variables, particle_text, variables
 from hepsym.errors import ConstraintError, FeatureError, OptionError
 from hepsym.features import FeatureMatrix, constant_columns
@@ -117,32 +116,6 @@ def _energy_as_momentum(poly: Polynomial, V: Variables, constants: dict[str, flo
     )
 
 
-def _degree_for(fm: FeatureMatrix, n_vars: int, max_degree: int) -> tuple[int, str]:
-    """The highest degree the events support (:func:`~.monomials.supported_degree`), at
-    most ``max_degree``, and a note when it is lower.
-
-    Raises:
-        ConstraintError: too few events even for the linear relations.
-    """
-    n, per = fm.n_events, EVENTS_PER_MONOMIAL
-    degree = supported_degree(n, n_vars, max_degree, per)
-    if degree == 0:
-        msg = (
-            f"{fm.source or '<features>'}: {n} events are too few to search for relations "
-            f"among {n_vars} variables: even degree 1 needs {per} events per monomial "
-            f"({per * (n_vars + 1)})"
-        )
-        raise ConstraintError(msg)
-    if degree == max_degree:
-        return degree, ""
-    m = math.comb(n_vars + degree + 1, n_vars)
-    return degree, (
-        f"searched up to degree {degree}, not {max_degree}: degree {degree + 1} has {m} "
-        f"monomials in {n_vars} variables and needs {per} events per monomial ({per * m}); "
-        f"{n} events given"
-    )
-
-
 def discover(
     X_or_fm: Any,
     names: Sequence[str] | None = None,
@@ -185,9 +158,11 @@ def discover(
         msg = f"{fm.source or '<features>'}: {fm.n_events} events are too few; need at least {MIN_EVENTS}"
         raise ConstraintError(msg)
     V = variables(fm)
-    degree, degree_note = _degree_for(fm, V.values.shape[1], int(max_degree))
+    degree, approx_degree, degree_notes = search_degrees(
+        fm.n_events, V.values.shape[1], int(max_degree), fm.source or "<features>"
+    )
     exact_tol = tolerance if tolerance is not None else max(EXACT_TOL, 10 * feature_precision(fm.X))
-    rules = Rules(exact_tol=exact_tol)
+    rules = Rules(exact_tol=exact_tol, approx_degree=approx_degree)
     weights = _abs_weights(fm)
     mean = np.average(V.values, axis=0, weights=weights)
     std = np.sqrt(np.average((V.values - mean) ** 2, axis=0, weights=weights))
@@ -226,7 +201,7 @@ def discover(
     counted = count(fm, polys, kinds, V, Xs)
     r = counted.rank.rank if counted.rank is not None else 0
 
-    notes = [n for n in (V.note, degree_note) if n]
+    notes = [n for n in (V.note, *degree_notes) if n]
     approximate = [k == "approximate" for k in kinds]
     n_named, matches, reconciled, named_notes = reconcile(
         NamedCheck(

@@ -16,10 +16,12 @@ Column = tuple[tuple[Exp, ...], np.ndarray]
 ONE: np.ndarray = np.ones(1)
 
 
-#: a degree is searched only with at least this many events per monomial up to it: a
-#: least-squares fit of M monomials on few more than M events finds relations in noise
-#: (100 POWHEG events, 45 monomials of degree 2: two spurious "approximate" relations)
+#: approximate relations are sought at a degree only with at least this many events per
+#: monomial up to it: a least-squares fit of M monomials on few more than M events finds
+#: spreads in noise (100 POWHEG events, 45 monomials of degree 2: two spurious ones)
 EVENTS_PER_MONOMIAL = 10
+#: exact relations (residual at rounding level) need more events than unknowns: twice
+EXACT_EVENTS_PER_MONOMIAL = 2
 
 
 def supported_degree(n_events: int, n_vars: int, max_degree: int, per_monomial: int) -> int:

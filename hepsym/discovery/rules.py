@@ -13,9 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from hepsym.constraints.verify import PEAK_MIN_FRACTION, PEAK_N_WIDTHS
-from hepsym.discovery.monomials import smoothness
+from hepsym.discovery.monomials import (
+    EVENTS_PER_MONOMIAL,
+    EXACT_EVENTS_PER_MONOMIAL,
+    smoothness,
+    supported_degree,
+)
+from hepsym.errors import ConstraintError
 
-__all__ = ("PEAK_MIN_FRACTION", "PEAK_N_WIDTHS", "Rules", "Verdict", "judge")
+__all__ = ("PEAK_MIN_FRACTION", "PEAK_N_WIDTHS", "Rules", "Verdict", "judge", "search_degrees")
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,43 @@ def judge(
             else:
                 reason = "smooth"
     return Verdict(kind, spread, ratio, peak, shuffled, nb, reason)
+
+
+def search_degrees(n: int, n_vars: int, max_degree: int, source: str) -> tuple[int, int, list[str]]:
+    """The highest degrees the events support for exact and for approximate relations
+    (:func:`~.monomials.supported_degree`), and notes where they are below the asked.
+
+    An exact relation needs ``EXACT_EVENTS_PER_MONOMIAL`` events per monomial (more
+    events than unknowns, with a margin); an approximate one, fitted to a spread,
+    ``EVENTS_PER_MONOMIAL``.
+
+    Raises:
+        ConstraintError: too few events even for the linear exact relations.
+    """
+    exact = supported_degree(n, n_vars, max_degree, EXACT_EVENTS_PER_MONOMIAL)
+    approx = supported_degree(n, n_vars, min(max_degree, Rules.approx_degree), EVENTS_PER_MONOMIAL)
+    if exact == 0:
+        msg = (
+            f"{source}: {n} events are too few to search for relations "
+            f"among {n_vars} variables: even degree 1 needs {EXACT_EVENTS_PER_MONOMIAL} "
+            f"events per monomial ({EXACT_EVENTS_PER_MONOMIAL * (n_vars + 1)})"
+        )
+        raise ConstraintError(msg)
+
+    def why(d: int, per: int) -> str:
+        m = math.comb(n_vars + d + 1, n_vars)
+        return (
+            f"degree {d + 1} has {m} monomials in {n_vars} variables and needs {per} events "
+            f"per monomial ({per * m}); {n} events given"
+        )
+
+    notes = []
+    if exact < max_degree:
+        notes.append(
+            f"searched up to degree {exact}, not {max_degree}: "
+            + why(exact, EXACT_EVENTS_PER_MONOMIAL)
+        )
+    if approx < min(exact, Rules.approx_degree):
+        upto = f"up to degree {approx}" if approx else "at no degree"
+        notes.append(f"approximate relations searched {upto}: " + why(approx, EVENTS_PER_MONOMIAL))
+    return exact, approx, notes
