@@ -144,20 +144,34 @@ def _slot_masses(part: ak.Array, label: str) -> tuple[np.ndarray, np.ndarray, st
     """Per event: the PDG id and the mass of the particle in one slot, their origin, notes.
 
     Each particle gets its species' mass: the file's (median over that species' events,
-    where the file writes masses), else the PDG mass of its id (0 when unknown: gluons,
-    reconstructed jets).
+    where the file writes masses), else the PDG mass of its id (0 for gluons and
+    reconstructed jets). A charged particle of unknown species (a collection without a
+    PDG id branch or a mass branch) gets its measured mass, the median of
+    sqrt(E^2 - p^2) over the events: what the file's numbers say it is.
     """
     pid = np.asarray(ak.to_numpy(part.pid)).astype(np.int64)
     file, source = _file_masses(part)
     pdg = np.nan_to_num(pdg_masses(pid), nan=0.0)
     masses = np.empty(len(pid), dtype=np.float64)
     notes: list[str] = []
-    used_file = used_pdg = False
+    used_file = used_pdg = used_measured = False
+    unknown_charged = _unknown_charged(part, pid)
     for u in np.unique(pid):
         sel = pid == u
         values = file[sel] if file is not None else np.empty(0)
         values = values[np.isfinite(values)]
-        if len(values):
+        if not len(values) and unknown_charged is not None and u == 0:
+            measured = unknown_charged[sel]
+            m = float(np.median(measured))
+            used_measured = True
+            spread = float(np.nanmax(measured) - np.nanmin(measured))
+            if spread > MASS_VARIATION_RTOL * max(m, 1e-3):
+                notes.append(
+                    f"the measured mass of the particles of unknown species in {label} varies "
+                    f"between events ({np.nanmin(measured):.4g} to {np.nanmax(measured):.4g} "
+                    f"GeV): no species mass, its median {m:.4g} GeV is used"
+                )
+        elif len(values):
             m = float(np.median(values))
             used_file = True
             spread = float(values.max() - values.min())
@@ -172,9 +186,28 @@ def _slot_masses(part: ak.Array, label: str) -> tuple[np.ndarray, np.ndarray, st
             used_pdg = True
         masses[sel] = m
     origin = " and ".join(
-        w for w, used in ((source, used_file), ("the PDG mass of each id", used_pdg)) if used
+        w
+        for w, used in (
+            (source, used_file),
+            ("the PDG mass of each id", used_pdg),
+            ("the measured mass sqrt(E^2 - p^2) of unknown species", used_measured),
+        )
+        if used
     )
     return pid, masses, origin, notes
+
+
+def _unknown_charged(part: ak.Array, pid: np.ndarray) -> np.ndarray | None:
+    """Per particle, sqrt(E^2 - p^2) where the species is unknown (id 0) but the charge is
+    known and not 0 (reconstructed jets have none); ``None`` if there is no such particle."""
+    if "charge" not in ak.fields(part) or not (pid == 0).any():
+        return None
+    charge = np.asarray(ak.to_numpy(part.charge), dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        charged = np.isfinite(charge) & (charge != 0)
+    if not charged[pid == 0].all():
+        return None
+    return np.asarray(ak.to_numpy(part.mass), dtype=np.float64)
 
 
 def _representative(masses: np.ndarray) -> float:

@@ -283,3 +283,17 @@ def test_a_level_scope_on_an_event_record():
 def test_info_lists_at_most_twenty_ids_per_status(tt):
     text = str(summarize(tt))
     assert "more ids" in text  # the shower and hadrons of GenPart's intermediate record
+
+
+def test_unknown_species_keep_their_measured_mass(flat_ntuple):
+    """Without a PDG id or a mass branch, a charged particle's mass is what E and p say:
+    on-shell holds at the muon mass, as with --species, and the dimension is the same."""
+    from hepsym import analyze_constraints, prepare
+
+    unnamed = prepare(str(flat_ntuple)).features
+    named = prepare(str(flat_ntuple), species={"particle": "mu"}).features
+    assert unnamed.particles[0].mass == pytest.approx(0.10566, rel=1e-9)
+    assert "measured mass" in unnamed.particles[0].mass_source
+    a, b = analyze_constraints(unnamed), analyze_constraints(named)
+    assert [r.status for r in a.rows if r.kind == "on-shell"] == ["exact", "exact"]
+    assert a.predicted_dim == b.predicted_dim == 6
