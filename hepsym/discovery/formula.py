@@ -140,7 +140,7 @@ def readable(
     if exact and abs(rhs) <= 1e-9 * lhs_scale:
         rhs = 0.0
         poly[zero] = 0.0
-    lhs = {t: v for t, v in poly.items() if t != zero}
+    lhs = {t: v for t, v in poly.items() if t != zero and v != 0}  # rounded to 0: dropped
     deg = max((sum(t) for t in lhs), default=0)
     # a constant names the particle of the leading term first (m(mu+) for mu+'s on-shell)
     own = [names[j].split("(", 1)[-1].rstrip(")") for j, e in enumerate(lead) if e]
