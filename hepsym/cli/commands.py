@@ -69,13 +69,15 @@ def add_generate(sub: argparse._SubParsersAction) -> None:
     p = subcommand(
         sub,
         "generate",
-        "generate e+e- or pp -> mu+ mu- events with Pythia 8 and write LHE or HepMC3",
-        "Generate the paper's collider samples with Pythia 8 and write them as LHE (hard "
+        "generate e+e- -> mu+ mu-, pp -> Z -> mu+ mu- or e+e- -> W+W- events with Pythia 8",
+        "Generate the paper's collider samples (ee-mumu, pp-zmumu) or e+e- -> W+W- -> mu nu "
+        "mu nu (ee-ww; any other process through --set) with Pythia 8 and write them as LHE (hard "
         "process only by default) or HepMC3 (--format hepmc3 or a .hepmc3 name: showered "
         "and hadronised by default, --no-shower for the hard process). "
         "Needs: pip install 'hepsym[generate]' (and 'hepsym[hepmc]' for HepMC3).",
         "hepsym generate ee-mumu --events 10000 --sqrt-s 80 -o ee.lhe.gz",
         "hepsym generate pp-zmumu --events 1000 --format hepmc3 -o pp.hepmc3.gz",
+        "hepsym generate ee-ww --events 5000 -o ww.lhe.gz",
     )
     generate.add_arguments(p)
 
