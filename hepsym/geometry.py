@@ -27,6 +27,8 @@ __all__ = ("TwoNNResult", "latent_manifold_dims", "two_nn")
 MIN_POINTS = 20
 #: Most points an estimate uses (a random draw beyond): 5x10^4 take 0.4 s on pp -> Z events.
 MAX_POINTS = 50_000
+#: Inputs of more than PRE_DRAW x cap rows are cut to that many by a uniform draw first.
+PRE_DRAW = 4
 #: Fraction of the largest ratios r2 / r1 left out of the fit (scikit-dimension's default).
 DISCARD = 0.1
 
@@ -86,8 +88,9 @@ def two_nn(
 ) -> TwoNNResult:
     """Estimate the intrinsic dimension of the point cloud ``X`` with TwoNN.
 
-    Repeated rows are removed first. The estimate uses every distinct point, up to ``cap``
-    of them drawn at random, with exact nearest neighbours from a k-d tree
+    Repeated rows are removed first (from a uniform draw of ``PRE_DRAW x cap`` rows where
+    there are more). The estimate uses every distinct point, up to ``cap`` of them drawn
+    at random, with exact nearest neighbours from a k-d tree
     (:class:`scipy.spatial.cKDTree`); its uncertainty is the larger of the statistical
     error d / sqrt(N) and the spread of the estimates on ``subsamples`` disjoint parts.
 
@@ -110,6 +113,11 @@ def two_nn(
     if X.ndim != 2 or not np.isfinite(X).all():
         msg = f"two_nn: need a finite 2-D array, got shape {X.shape}"
         raise LearnError(msg)
+    if len(X) > PRE_DRAW * cap:
+        # a uniform draw of the rows first: sorting 10^6 rows for np.unique costs seconds,
+        # and at most ``cap`` distinct points are used anyway (smaller inputs: as before)
+        rows = np.random.default_rng([seed, cap]).choice(len(X), PRE_DRAW * cap, replace=False)
+        X = X[np.sort(rows)]
     # Repeated points (r1 = 0, or r1 = r2 for their neighbours) bias the estimate.
     X = np.unique(X, axis=0)
     n = len(X)
@@ -159,7 +167,8 @@ def latent_manifold_dims(
             continue
         cloud = mu[m][:, order[m][:k]]
         try:
-            est = two_nn(cloud, seed=seed).dim
+            # only the estimate on every point is used: no parts for the spread
+            est = two_nn(cloud, seed=seed, subsamples=1).dim
         except LearnError:
             est = float("nan")
         out.append(round(est) if np.isfinite(est) else -1)

@@ -186,6 +186,8 @@ class Ensemble:
                 mu, logvar = _encode(self.params[: self._n_enc], xb, self.config.activation)
                 mus.append(mu.double().cpu())
                 sigmas.append(torch.exp(0.5 * logvar.double()).cpu())
+        if len(mus) == 1:  # one chunk: no copy
+            return mus[0].numpy(), sigmas[0].numpy()
         return torch.cat(mus, 1).numpy(), torch.cat(sigmas, 1).numpy()
 
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -206,6 +206,20 @@ def test_two_nn_sees_through_linear_embedding_and_duplicates():
         two_nn(np.zeros((5, 2)))
 
 
+def test_two_nn_draws_the_rows_first_beyond_pre_draw_times_cap(monkeypatch):
+    import hepsym.geometry
+
+    X = _sphere(6000)
+    whole = two_nn(X, cap=1500)  # 6000 rows <= PRE_DRAW x cap: every row, as before
+    assert whole.points == 1500
+    monkeypatch.setattr(hepsym.geometry, "PRE_DRAW", 2)
+    drawn = two_nn(X, cap=1500)  # 3000 rows drawn first
+    assert drawn.points == 1500
+    assert drawn.dim != whole.dim
+    assert drawn.dim == pytest.approx(2.0, abs=max(0.15, 4 * drawn.err))
+    assert drawn.dim == pytest.approx(whole.dim, abs=4 * max(drawn.err, whole.err))
+
+
 def test_nan_and_infinite_features_name_the_column():
     X = _square(500)
     X[[3, 7, 9], 1] = np.nan

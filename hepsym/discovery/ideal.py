@@ -104,6 +104,10 @@ N_SHUFFLED = 20_000
 N_NEIGHBOURS = 5_000
 #: events on which an approximate relation's gradient is compared with the others'
 N_GRADIENT = 200
+#: most events the least squares (the chunked QR, linear in events) are fitted on: a
+#: uniform draw beyond, so that 10^6 events cost what 10^5 do; files up to this size use
+#: every event, as before
+N_FIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,8 @@ def vanishing_ideal(
     """The relations of degree <= max_degree that the rows of Z (standardised) obey.
 
     Args:
-        Z: events x variables, standardised (mean 0, std 1; a constant column all 0).
+        Z: events x variables, standardised (mean 0, std 1; a constant column all 0);
+            the least squares use at most :data:`N_FIT` of them (a uniform draw).
         groups: columns that travel together when events are shuffled (one per particle).
         max_degree: highest degree of a leading term.
         rules: when a candidate is a relation.
@@ -198,11 +203,16 @@ def vanishing_ideal(
         w = np.abs(np.asarray(weights, dtype=np.float64))
         p = w / w.sum()
         sw = np.sqrt(w / w.mean())
-    exact, order_exact, hilbert_exact = _exact_pass(Z, sw, max_degree, rules, chunk)
+    Zfit, swfit = Z, sw
+    if n > N_FIT:
+        # its own generator: the draws below stay those of every smaller file
+        rows = np.sort(np.random.default_rng([seed, N_FIT]).choice(n, N_FIT, replace=False))
+        Zfit, swfit = Z[rows], (None if sw is None else sw[rows])
+    exact, order_exact, hilbert_exact = _exact_pass(Zfit, swfit, max_degree, rules, chunk)
     Zsh = shuffle(Z[_sample(n, N_SHUFFLED, p, rng)], groups, rng)
     near = Z[_sample(n, N_NEIGHBOURS, p, rng)]
     grads = [gradient(near[:N_GRADIENT], r.terms, r.coefficients) for r in exact]
-    ctx = _Context(Z, sw, groups, Zsh, near, neighbours(near), rules, chunk, grads)
+    ctx = _Context(Zfit, swfit, groups, Zsh, near, neighbours(near), rules, chunk, grads)
     approx, order, hilbert, rejected = _approximate_pass(ctx, set(order_exact), max_degree)
     return IdealResult(
         tuple(exact + approx), tuple(order), tuple(hilbert), tuple(rejected), tuple(hilbert_exact)
