@@ -47,7 +47,8 @@ def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
         HepsymError: from a reader (naming the file), or Dask missing, or no cluster.
     """
     scale = scale or ScaleSpec()
-    entries = expand_inputs(spec.path) if spec.path is not None else ()
+    files = expand_inputs(spec.path) if spec.path is not None else ()
+    entries = _partitions(files, spec, scale.partition_entries)
     if not scale.distributed and len(entries) <= 1:
         return prepare(spec)
     if scale.distributed:
@@ -55,20 +56,20 @@ def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
             parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
             peaks = [p for p in client.run(_peak_mib).values() if p is not None]
         notes.append(
-            f"Dask: {len(entries)} files, one task each"
+            f"Dask: {_count(files, entries)}, one task each"
             + (f"; peak memory of a worker {max(peaks):.0f} MiB" if peaks else "")
         )
     else:
         parts, skipped = _run_here(spec, entries, scale.skip_bad_files)
         notes = []
     if not parts:
-        msg = f"{entries[0].path}: every one of the {len(entries)} files failed to read"
+        msg = f"{entries[0].path}: every one of the {_count(files, entries)} failed to read"
         raise InputFileError(msg)
     parts = _first_events(parts, spec)
     prepared = finish([p for _, p in parts], spec)
     if skipped:
         notes.append(
-            f"{len(skipped)} of {len(entries)} files skipped, as asked (--skip-bad-files): "
+            f"{len(skipped)} of {_count(files, entries)} skipped, as asked (--skip-bad-files): "
             + "; ".join(skipped[:3])
             + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
         )
@@ -131,13 +132,42 @@ def _peak_mib() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _partitions(files: Sequence[FileEntry], spec: InputSpec, size: int) -> tuple[FileEntry, ...]:
+    """The files, each ROOT tree of more than ``size`` entries cut into ranges of
+    ``size`` (only a file's header is read here)."""
+    from hepsym.io import detect_format
+    from hepsym.io.root import tree_entries
+
+    out: list[FileEntry] = []
+    for f in files:
+        try:
+            n = tree_entries(f.path, f.tree or spec.tree) if detect_format(f.path) == "root" else 0
+        except HepsymError:
+            n = 0  # its task will fail, naming it (or skip it, as asked)
+        if n <= size:
+            out.append(f)
+            continue
+        out.extend(dataclasses.replace(f, entries=(a, min(a + size, n))) for a in range(0, n, size))
+    return tuple(out)
+
+
+def _count(files: Sequence[FileEntry], parts: Sequence[FileEntry]) -> str:
+    """``20 files`` or ``2 files in 7 partitions``."""
+    text = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    return text if len(parts) == len(files) else f"{text} in {len(parts)} partitions"
+
+
 def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
-    """One file's partition; runs on a worker."""
+    """One partition (a file, or a range of a ROOT tree's entries); runs on a worker."""
     file_spec = dataclasses.replace(spec, path=entry.path)
     options = file_spec.reading()
     if entry.tree is not None:
         options = dataclasses.replace(options, tree=entry.tree)
-    return prepare_part(file_spec, read(entry.path, options))
+    if entry.entries is not None:
+        options = dataclasses.replace(options, entries=entry.entries)
+    events = read(entry.path, options)
+    # the partitions of a file join as that file (its read already named the entries)
+    return prepare_part(file_spec, dataclasses.replace(events, source=entry.path))
 
 
 def _run(

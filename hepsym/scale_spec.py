@@ -23,16 +23,23 @@ class ScaleSpec:
             cores, at most 8).
         skip_bad_files: a file that fails to read is skipped and counted, instead of
             stopping the study.
+        partition_entries: a ROOT tree with more entries is read as partitions of this
+            many entries (one task each on Dask; one after another in process).
     """
 
     dask: bool = False
     scheduler: str | None = None
     workers: int | None = None
     skip_bad_files: bool = False
+    partition_entries: int = 500_000
 
     def __post_init__(self) -> None:
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
             msg = f"workers must be at least 1, got {self.workers}"
+            raise problem(msg)
+        p = self.partition_entries
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+            msg = f"partition_entries must be an integer of at least 1, got {p!r}"
             raise problem(msg)
         if self.scheduler is not None and not str(self.scheduler).strip():
             msg = "the scheduler address is empty"

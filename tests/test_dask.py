@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -167,3 +168,23 @@ def test_files_that_choose_differently_follow_the_first(files: list[Path], threa
     assert local.spec.select == dask.spec.select == "mu- mu+"
     np.testing.assert_array_equal(local.features.X, dask.features.X)
     assert local.notes == tuple(n for n in dask.notes if not n.startswith("Dask"))
+
+
+def test_a_big_root_tree_is_read_in_partitions(threads: str) -> None:
+    """HZZ's 2421 entries in partitions of 1000: on Dask and in process the answer of one
+    read of the whole file; a bad momentum would name the partition's entries."""
+    hzz = str(DATA / "external" / "uproot-HZZ.root")
+    spec = InputSpec(path=hzz, select="mu+ mu-")
+    whole = hepsym.prepare(spec)
+    scale = ScaleSpec(partition_entries=1000)
+    here = hepsym_cluster.prepare_study(spec, scale)
+    dask = hepsym_cluster.prepare_study(spec, dataclasses.replace(scale, scheduler=threads))
+    np.testing.assert_array_equal(here.features.X, whole.features.X)
+    np.testing.assert_array_equal(dask.features.X, whole.features.X)
+    assert here.notes == whole.notes
+    assert any(n.startswith("Dask: 1 file in 3 partitions, one task each") for n in dask.notes)
+    assert dask.features.source == hzz
+    part = hepsym.read(hzz, entries=(1000, 2000))
+    assert part.source == f"{hzz} [entries 1000:2000]"
+    limited = hepsym_cluster.prepare_study(dataclasses.replace(spec, max_events=1500), scale)
+    assert limited.features.n_input == 1500

@@ -31,10 +31,12 @@ Source = str | os.PathLike[str]
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One event file of a sample, and the tree to read in it (``None``: the default)."""
+    """One event file of a sample, the tree to read in it (``None``: the default), and
+    for a partition of a big ROOT file its entries ``[start, stop)``."""
 
     path: str
     tree: str | None = None
+    entries: tuple[int, int] | None = None
 
 
 def is_fileset(path: Source) -> bool:

@@ -28,6 +28,7 @@ _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "collections": ("root", "parquet"),
     "species": ("root", "parquet"),
     "statuses": ("hepmc3", "hepmc2"),
+    "entries": ("root",),
 }
 _FORMAT_NAMES = {
     "lhe": "LHE",
@@ -79,6 +80,8 @@ class ReadOptions:
             branch, ``{"particle": "mu"}``.
         statuses: HepMC: the particle statuses kept (default final state 1 and beams
             4); ``None`` or ``"all"`` keeps every particle of the record.
+        entries: ROOT: read only the entries ``[start, stop)`` of the tree (a partition
+            of a big file); ``max_events`` counts from ``start``.
     """
 
     max_events: int | None = None
@@ -91,6 +94,7 @@ class ReadOptions:
     step_size: str | int | None = None
     species: Mapping[str, str | int] | None = None
     statuses: tuple[int, ...] | None = HEPMC_STATUSES
+    entries: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         check_max_events(self.max_events)
@@ -111,9 +115,22 @@ class ReadOptions:
                 msg = f"statuses must be integers, got {self.statuses!r}"
                 raise OptionError(msg)
             object.__setattr__(self, "statuses", tuple(int(s) for s in statuses))
+        self._check_entries()
         if self.step_size is not None and not isinstance(self.step_size, (str, int)):
             msg = f"step_size must be a size like '100 MB' or entries, got {self.step_size!r}"
             raise OptionError(msg)
+
+    def _check_entries(self) -> None:
+        if self.entries is None:
+            return
+        try:
+            start, stop = (int(x) for x in self.entries)
+        except (TypeError, ValueError):
+            start, stop = -1, -1
+        if not 0 <= start < stop:
+            msg = f"entries must be (start, stop) with 0 <= start < stop, got {self.entries!r}"
+            raise OptionError(msg)
+        object.__setattr__(self, "entries", (start, stop))
 
     @property
     def chunk(self) -> str | int:
@@ -155,6 +172,8 @@ class ReadOptions:
         d["species"] = None if self.species is None else dict(self.species)
         if isinstance(self.statuses, tuple):
             d["statuses"] = list(self.statuses)
+        if self.entries is not None:
+            d["entries"] = list(self.entries)
         return d
 
 

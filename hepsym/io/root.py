@@ -22,6 +22,7 @@ written once, converted from the file's dtype on the way.
 
 from __future__ import annotations
 
+import dataclasses
 import lzma
 import os
 import re
@@ -43,7 +44,7 @@ from hepsym.io._root_levels import read_by_default
 from hepsym.io._root_naming import CollectionSpec, recognise, spec_from_mapping
 from hepsym.io.options import ReadOptions, read_options
 
-__all__ = ("read_root",)
+__all__ = ("read_root", "tree_entries")
 
 #: Tree names preferred when a file holds several trees.
 CONVENTIONAL_TREES = ("Events", "events", "tree", "Tree", "ntuple", "nominal", "Delphes")
@@ -139,6 +140,27 @@ def read_root(
     return check_momenta(events, drop_bad_events=opts.drop_bad_events)
 
 
+def tree_entries(path: str | os.PathLike[str], tree: str | None = None) -> int:
+    """The number of entries of the file's tree (the one :func:`read_root` would read).
+
+    Raises:
+        InputFileError: as :func:`read_root` for a file it cannot open or a tree it
+            cannot find.
+    """
+    from hepsym.io import check_path
+
+    p = check_path(path)
+    try:
+        with uproot.open(p) as file:
+            obj, _, _ = _select_tree(file, p, tree)
+            return int(obj.num_entries)
+    except InputFileError:
+        raise
+    except _UPROOT_ERRORS as err:
+        msg = f"{p}: cannot read ROOT file, {_damage(p)} ({_describe(err)})"
+        raise InputFileError(msg) from err
+
+
 def _read(p: Path, opts: ReadOptions) -> Events:
     try:
         file = uproot.open(p)
@@ -152,10 +174,19 @@ def _read(p: Path, opts: ReadOptions) -> Events:
         plan = ReadPlan.make(p, specs, kinds, opts.species)
         chunks = (
             plan.chunk(arrays, f"{p}: tree {tree_name!r}")
-            for arrays in _iterate(obj, p, plan.wanted, opts.chunk, opts.max_events)
+            for arrays in _iterate(obj, p, plan.wanted, opts)
         )
         extra = {"tree": tree_name, "entries_in_tree": int(obj.num_entries), "not_read": not_read}
-        return plan.events(list(chunks), p, fmt, opts.beams, extra)
+        events = plan.events(list(chunks), p, fmt, opts.beams, extra)
+    if opts.entries is None:
+        return events
+    # a partition of the tree: messages name its entries, counted from its first
+    start = opts.entries[0]
+    return dataclasses.replace(
+        events,
+        source=f"{p} [entries {start}:{start + len(events)}]",
+        metadata={**events.metadata, "entries": (start, start + len(events))},
+    )
 
 
 def _describe(err: BaseException) -> str:
@@ -308,10 +339,9 @@ def _select_collections(
     return list({s.name.lower(): s for s in specs}.values()), not_read
 
 
-def _iterate(
-    obj: Any, path: Path, wanted: list[str], step_size: str | int, max_events: int | None
-) -> Iterator[ak.Array]:
+def _iterate(obj: Any, path: Path, wanted: list[str], opts: ReadOptions) -> Iterator[ak.Array]:
     """Chunks of the wanted branches; at least one (possibly empty) chunk."""
+    step_size, max_events = opts.chunk, opts.max_events
     wanted_set = set(wanted)
 
     def keep(name: str) -> bool:
@@ -322,13 +352,23 @@ def _iterate(
         return InputFileError(msg)
 
     try:
-        ranges = _ranges(obj, keep, step_size, max_events)
-        chunks = (
-            (obj.arrays(filter_name=keep, entry_start=a, entry_stop=b, array_cache=None)
-             for a, b in ranges)
-            if ranges is not None
-            else obj.iterate(filter_name=keep, step_size=step_size, entry_stop=max_events)
-        )  # fmt: skip
+        chunks: Iterator[ak.Array]
+        if opts.entries is not None:  # a partition: iterate within it
+            n = int(obj.num_entries)
+            start, stop = min(opts.entries[0], n), min(opts.entries[1], n)
+            if max_events is not None:
+                stop = min(stop, start + max_events)
+            chunks = obj.iterate(
+                filter_name=keep, step_size=step_size, entry_start=start, entry_stop=stop
+            )
+        else:
+            ranges = _ranges(obj, keep, step_size, max_events)
+            chunks = (
+                (obj.arrays(filter_name=keep, entry_start=a, entry_stop=b, array_cache=None)
+                 for a, b in ranges)
+                if ranges is not None
+                else obj.iterate(filter_name=keep, step_size=step_size, entry_stop=max_events)
+            )  # fmt: skip
     except _UPROOT_ERRORS as err:
         raise fail(err) from err
     yielded = False
