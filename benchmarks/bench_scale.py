@@ -181,7 +181,7 @@ def main() -> int:
         )
     same = True
     for w in args.workers:
-        t, peak, worker, res = _run(folder, [*beams, "--dask", "--workers", str(w)])
+        t, peak, worker, res = _run(folder, [*beams, "--dask", "--dask-workers", str(w)])
         ref = ref or res
         same &= (
             res["constraints"] == ref["constraints"]

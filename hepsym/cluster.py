@@ -100,7 +100,7 @@ def _client(scale: ScaleSpec) -> Iterator[tuple[Any, list[str]]]:
             n = len(client.scheduler_info().get("workers", {}))
             yield client, [f"Dask: scheduler {scale.scheduler}, {n} workers"]
         return
-    n_workers = scale.workers or local_workers()
+    n_workers = scale.dask_workers or local_workers()
     try:
         cluster = distributed.LocalCluster(
             n_workers=n_workers, threads_per_worker=1, dashboard_address=":0", silence_logs=40
@@ -115,7 +115,7 @@ def _client(scale: ScaleSpec) -> Iterator[tuple[Any, list[str]]]:
     with cluster, distributed.Client(cluster) as client:
         note = (
             f"Dask: a local cluster of {n_workers} worker processes x 1 thread "
-            f"(--workers N to change), dashboard {cluster.dashboard_link}"
+            f"(--dask-workers N to change), dashboard {cluster.dashboard_link}"
         )
         if sys.stderr.isatty():  # now, so that the dashboard can be watched during the run
             print(f"hepsym: {note}", file=sys.stderr)

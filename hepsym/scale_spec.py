@@ -19,8 +19,8 @@ class ScaleSpec:
         dask: run each file as a task on a ``dask.distributed`` cluster: a
             ``LocalCluster`` started for the machine, or the one at ``scheduler``.
         scheduler: address of a running scheduler (``tcp://host:8786``); implies ``dask``.
-        workers: number of worker processes of the local cluster (default: one per two
-            cores, at most 8).
+        dask_workers: number of worker processes of the local cluster (default: one per
+            two cores, at most 8).
         skip_bad_files: a file that fails to read is skipped and counted, instead of
             stopping the study.
         partition_entries: a ROOT tree with more entries is read as partitions of this
@@ -29,13 +29,14 @@ class ScaleSpec:
 
     dask: bool = False
     scheduler: str | None = None
-    workers: int | None = None
+    dask_workers: int | None = None
     skip_bad_files: bool = False
     partition_entries: int = 500_000
 
     def __post_init__(self) -> None:
-        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
-            msg = f"workers must be at least 1, got {self.workers}"
+        w = self.dask_workers
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+            msg = f"dask_workers must be an integer of at least 1, got {w!r}"
             raise problem(msg)
         p = self.partition_entries
         if isinstance(p, bool) or not isinstance(p, int) or p < 1:

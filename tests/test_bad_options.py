@@ -44,7 +44,10 @@ BAD = [
     (["analyze", EE, "--max-degree", "9"], "max_degree must be an integer from 1 to 6, got 9"),
     (["discover", EE, "--max-degree", "0"], "max_degree must be an integer from 1 to 6, got 0"),
     (["discover", EE, "--tolerance", "2"], "tolerance must be in (0, 1), got 2.0"),
-    (["analyze", EE, "--workers", "0", "--dask"], "workers must be at least 1, got 0"),
+    (
+        ["analyze", EE, "--dask-workers", "0", "--dask"],
+        "dask_workers must be an integer of at least 1, got 0",
+    ),
     (["analyze", "nothing_*.lhe"], "nothing_*.lhe: no file matches this pattern"),
 ]
 

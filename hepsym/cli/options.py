@@ -100,7 +100,7 @@ def add_dask_options(p: argparse.ArgumentParser) -> None:
         help="use the running Dask scheduler at ADDRESS (tcp://host:8786) instead",
     )
     p.add_argument(
-        "--workers",
+        "--dask-workers",
         type=int,
         default=None,
         metavar="N",
@@ -332,7 +332,7 @@ def study_spec(args: argparse.Namespace) -> Any:
         out=get("out", None),
         dask=get("dask", None) or None,
         scheduler=get("scheduler", None),
-        workers=get("workers", None),
+        dask_workers=get("dask_workers", None),
         skip_bad_files=get("skip_bad_files", None) or None,
         max_degree=get("max_degree", None),
         tolerance=get("tolerance", None),
