@@ -158,6 +158,29 @@ def particle_name(pid: int) -> str:
     return str(pid) if record is None else record.name
 
 
+#: PDG ids whose names users type most (leptons, neutrinos, quarks, bosons, light
+#: hadrons): their names are found through the id table, without ``from_name``'s scan of
+#: every particle (0.4 s per distinct name)
+_COMMON_IDS = (
+    *(s * i for i in (1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 24, 211, 321, 2212, 2112)
+      for s in (1, -1)),
+    21, 22, 23, 25, 111, 130, 310, 221,
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _common_names() -> dict[str, int]:
+    from particle import Particle
+
+    names = {}
+    for pid in _COMMON_IDS:
+        try:
+            names[Particle.from_pdgid(pid).name] = pid
+        except _lookup_errors():
+            continue
+    return names
+
+
 @functools.lru_cache(maxsize=1024)
 def _token(token: str, ids: bool) -> ParticleToken | None:
     from particle import Particle
@@ -165,6 +188,8 @@ def _token(token: str, ids: bool) -> ParticleToken | None:
     try:
         if ids and _INTEGER.fullmatch(token):
             p = Particle.from_pdgid(int(token))
+        elif token in _common_names():
+            p = Particle.from_pdgid(_common_names()[token])
         else:
             p = Particle.from_name(token)
         return ParticleToken(int(p.pdgid), p.name, p.programmatic_name, p.latex_name)

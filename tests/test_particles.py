@@ -145,3 +145,16 @@ def test_no_other_hepsym_module_imported():
     ]
     assert all(not name.startswith("hepsym") or name == "hepsym.errors" for name in imports)
     assert "particle" not in imports
+
+
+def test_common_names_through_the_id_table_agree_with_from_name():
+    """The names users type most are found without scanning the PDG table, to the same
+    particle as ``Particle.from_name``."""
+    from particle import Particle
+
+    from hepsym.particles import _common_names, lookup
+
+    names = _common_names()
+    assert {"mu+", "e-", "Z0", "W+", "gamma", "nu(mu)~", "b~", "p"} <= set(names)
+    for name in ("mu+", "nu(mu)~", "W-"):
+        assert lookup(name).pdgid == int(Particle.from_name(name).pdgid) == names[name]
