@@ -5,7 +5,8 @@
 The samples are pp -> Z -> mu mu events made once by ``hepsym generate`` (Pythia 8, hard
 process) into ``--cache`` (default /tmp/hepsym-bench) and reused. Each size runs
 ``hepsym analyze FILE --json`` as its own process; the script prints wall time (minimum
-and median over repeats), the peak resident memory of that process, the learned and
+and median over repeats), the CPU time (user + system: steadier on a shared machine),
+the peak resident memory of that process, the learned and
 predicted dimensions (the verdict should not change with the size), and the growth
 exponent of time against events between successive sizes (1 = linear).
 """
@@ -16,6 +17,7 @@ import argparse
 import itertools
 import json
 import math
+import re
 import resource
 import statistics
 import subprocess
@@ -33,20 +35,28 @@ def _sample(cache: Path, n: int) -> Path:
     return path
 
 
-def _run(path: Path) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS in MiB of the child, and its JSON result."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _run(path: Path) -> tuple[float, float, float, dict]:
+    """Wall seconds, CPU seconds and peak RSS in MiB of the child, and its JSON result.
+
+    The CPU time (user + system) says more than the wall time on a machine shared with
+    other jobs. The peak is measured by ``/usr/bin/time -v`` where there is one (the
+    children's ``ru_maxrss`` would be the largest of any child so far, a sample's
+    generation included), else by ``ru_maxrss``.
+    """
+    cmd = [sys.executable, "-m", "hepsym", "analyze", str(path), "--json", "--no-progress"]
+    if Path("/usr/bin/time").exists():
+        cmd = ["/usr/bin/time", "-v", *cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "hepsym", "analyze", str(path), "--json", "--no-progress"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of the children is the largest of any child so far (KiB on Linux)
-    return wall, max(peak, before) / 1024, json.loads(out.stdout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = after.ru_maxrss / 1024  # KiB on Linux
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
+    if found:
+        peak = int(found[1]) / 1024
+    return wall, cpu, peak, json.loads(out.stdout)
 
 
 def main() -> None:
@@ -60,11 +70,13 @@ def main() -> None:
         path = _sample(args.cache, n)
         runs = [_run(path) for _ in range(args.repeat)]
         walls = [r[0] for r in runs]
-        peak, result = runs[-1][1], runs[-1][2]
+        cpus = [r[1] for r in runs]
+        peak, result = max(r[2] for r in runs), runs[-1][3]
         rows.append((n, min(walls), statistics.median(walls)))
         print(
             f"{n:>9} events: {min(walls):7.1f} s (median {statistics.median(walls):.1f}), "
-            f"peak RSS <= {peak:.0f} MiB; predicted {result['predicted_dim']}, learned "
+            f"CPU {min(cpus):.1f} s, peak RSS {peak:.0f} MiB; predicted "
+            f"{result['predicted_dim']}, learned "
             f"{result['learned_dim']} ({result['agreement']:.0%}), learned manifold "
             f"{result['learned_manifold_dim']}, TwoNN {result['geometric_dim']:.2f}"
         )

@@ -11,9 +11,11 @@ announces, an error.
 
 :func:`parse_block` takes a bytes block holding whole events and returns their
 header and particle tables. It finds the tags and lines with numpy on the byte
-buffer, gathers the header lines and the particle lines, and converts each set with
-one :func:`numpy.loadtxt` call (or :func:`numpy.fromstring` where that refuses the
-text), so Python does a few operations per event, not per number. When that fast
+buffer, gathers the header lines and the particle lines, and converts each set at
+once: by Arrow's string-to-float cast for large texts where pyarrow is installed
+(:func:`_arrow_table`), else (or where that is unsure) by one :func:`numpy.loadtxt` call
+(or :func:`numpy.fromstring` where that refuses the text), so Python does a few
+operations per event, not per number. When that fast
 path's checks fail (unusual layout or bad data) the block is parsed again event by
 event, which accepts any layout the format allows and says exactly what is wrong.
 """
@@ -317,8 +319,9 @@ def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
     if len(starts) != nrow * ncol:
         return None
     newlines = np.flatnonzero(buf == 0x0A)
-    if len(newlines) != nrow or not np.array_equal(
-        np.searchsorted(starts, newlines), np.arange(ncol, ncol * nrow + 1, ncol)
+    # ncol tokens on every line: row r's first token after newline r - 1, its last before r
+    if len(newlines) != nrow or not (
+        np.all(starts[ncol - 1 :: ncol] < newlines) and np.all(starts[ncol::ncol] > newlines[:-1])
     ):
         return None
     offsets = np.zeros(len(starts) + 1, dtype=np.int32)

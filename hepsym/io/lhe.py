@@ -7,17 +7,15 @@ of the arrays returned, and reading is several times faster than building
 the events one by one (pylhe's ``to_awkward``); ``benchmarks/bench_read_lhe.py``
 measures it.
 
-Where the time goes (10^5 POWHEG events, 106 MB, one core): about 10x pylhe on
-plain text (~0.5 s), 8x gzipped (zlib alone inflates at ~600 MB/s: ~0.17 s). Of a
-plain read, ~0.32 s is text to float by :func:`numpy.loadtxt` (~38 ns a number;
-:func:`numpy.fromstring`, used before, 65-90 ns), ~0.1 s finding tags and lines,
-~0.05 s gathering the particle lines, ~0.05 s building the columns. A fixed-width
-parser (the particle lines as a 2-D byte array, mantissas from digit arithmetic in
-int64, times or over an exact power of ten) was costed and not written: each
-whole-array byte operation is cheap (~1 ms per 17 MB), but checking that every
-line keeps the first line's layout and assembling each number take some 30 numpy
-operations, which timing those primitives puts at 15-25 ns a number; at most
-~1.3x overall, for a parser whose exactness would rest on its layout checks.
+Where the time goes (one core): the numbers of a block are converted by Arrow's
+string-to-float cast where pyarrow is installed (``fast_float``, correctly rounded like
+:func:`float`; about 10x :func:`numpy.loadtxt`, which does it otherwise), after the
+whitespace is squeezed out and the tokens found with numpy; what is left is finding tags
+and lines, gathering the particle lines and building the columns, each a few passes over
+the text. A gzipped file is inflated by a second thread, a block or two ahead (zlib lets
+go of the GIL). ``benchmarks/bench_read_lhe.py`` prints hepsym against pylhe, against
+its own loadtxt path and, for gzip, against zlib alone, in one run; the README's
+Performance section has the numbers.
 
 Only the LHE standard is assumed (hep-ph/0609017, with the LHEF 2 and 3 additions
 of arXiv:1405.1067): nothing depends on which generator wrote the file.
