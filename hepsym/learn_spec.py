@@ -107,7 +107,9 @@ class LearnSpec:
         seed: the ensemble seed (member seeds from :func:`~hepsym.vae.member_seeds`);
             a study also seeds its constraint sampling with it.
         device: torch device, ``"cpu"`` or ``"cuda"``.
-        threads: torch threads while training (default 1).
+        threads: torch threads while training, per process (default 1).
+        workers: processes the members are split over (contiguous groups, each batched;
+            the same ensemble as one process trains; see :mod:`hepsym.vae_pool`).
         progress: a progress bar (``None``: only on a terminal).
         geometric: also compute the model-free TwoNN estimate.
         train_events: train on a uniform sample of at most this many events (``None``: all),
@@ -121,6 +123,7 @@ class LearnSpec:
     seed: int = 0
     device: str = "cpu"
     threads: int | None = None
+    workers: int = 1
     progress: bool | None = None
     geometric: bool = True
     train_events: int | None = 20_000
@@ -135,6 +138,10 @@ class LearnSpec:
             raise problem(msg)
         if self.train_events is not None and self.train_events < 2:
             msg = f"train_events must be at least 2, got {self.train_events}"
+            raise problem(msg)
+        w = self.workers
+        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+            msg = f"workers must be an integer of at least 1, got {w!r}"
             raise problem(msg)
         if self.threads is not None and self.threads < 1:
             msg = f"threads must be at least 1, got {self.threads}"

@@ -35,8 +35,9 @@ from hepsym.relevance import (
     streamed_relevance,
 )
 from hepsym.spec import LearnSpec, VAEConfig, with_fields
-from hepsym.vae import Ensemble, check_memory, member_seeds, train_ensemble
+from hepsym.vae import Ensemble, check_memory, member_seeds
 from hepsym.vae_inputs import MIN_BATCH, LearnInputs, check_features, learning_inputs
+from hepsym.vae_pool import train_members
 
 __all__ = (
     "MIN_BATCH",
@@ -322,10 +323,11 @@ def learn(
             ),
         )
     check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
-    model = train_ensemble(
+    model = train_members(
         train,
         spec.vae,
         member_seeds(spec.seed, spec.ensemble),
+        spec.workers,
         device=spec.device,
         threads=spec.threads,
         progress=spec.progress,

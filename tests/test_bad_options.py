@@ -49,6 +49,7 @@ BAD = [
         "dask_workers must be an integer of at least 1, got 0",
     ),
     (["analyze", "nothing_*.lhe"], "nothing_*.lhe: no file matches this pattern"),
+    (["learn", EE, "--workers", "0"], "workers must be an integer of at least 1, got 0"),
 ]
 
 

@@ -121,3 +121,20 @@ def test_progress_bar_counts_member_epochs(square, capsys):
     err = capsys.readouterr().err
     assert "VAE ensemble" in err
     assert "0/8" in err  # total = members x epochs
+
+
+def test_members_over_two_processes_are_the_one_process_ensemble(square):
+    """Issue 18: the members split over 2 worker processes, batched in each, joined in
+    seed order: the same weights, losses and relevances as one process."""
+    from hepsym.vae_pool import train_members
+
+    seeds = member_seeds(3, 5)
+    one = train_ensemble(square, FAST, seeds, progress=False)
+    two = train_members(square, FAST, seeds, 2)
+    assert two.seeds == one.seeds
+    for a, b in zip(one.params, two.params, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(one.history["recon"], two.history["recon"], rtol=1e-5)
+    np.testing.assert_allclose(_relevance(one, square), _relevance(two, square), atol=1e-5)
+    # one worker, or one member: no process is started
+    assert train_members(square, FAST, seeds[:1], 2).members == 1

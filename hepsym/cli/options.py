@@ -225,6 +225,14 @@ def add_learn_options(p: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=None, metavar="N", help="torch threads (default 1)"
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes the ensemble's members are split over (default 1; the same "
+        "ensemble, trained on N cores)",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -328,6 +336,7 @@ def study_spec(args: argparse.Namespace) -> Any:
         train_events=get("train_events", None),
         device=get("device", None),
         threads=get("threads", None),
+        workers=get("workers", None),
         progress=get("progress", None),
         out=get("out", None),
         dask=get("dask", None) or None,
