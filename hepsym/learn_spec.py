@@ -109,7 +109,9 @@ class LearnSpec:
         device: torch device, ``"cpu"`` or ``"cuda"``.
         threads: torch threads while training, per process (default 1).
         workers: processes the members are split over (contiguous groups, each batched;
-            the same ensemble as one process trains; see :mod:`hepsym.vae_pool`).
+            the same ensemble as one process trains; see :mod:`hepsym.vae_pool`);
+            ``None``: one per core, at most one per 4 members (a small ensemble trains
+            in this process).
         progress: a progress bar (``None``: only on a terminal).
         geometric: also compute the model-free TwoNN estimate.
         train_events: train on a uniform sample of at most this many events (``None``: all),
@@ -123,7 +125,7 @@ class LearnSpec:
     seed: int = 0
     device: str = "cpu"
     threads: int | None = None
-    workers: int = 1
+    workers: int | None = None
     progress: bool | None = None
     geometric: bool = True
     train_events: int | None = 20_000
@@ -140,7 +142,7 @@ class LearnSpec:
             msg = f"train_events must be at least 2, got {self.train_events}"
             raise problem(msg)
         w = self.workers
-        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
             msg = f"workers must be an integer of at least 1, got {w!r}"
             raise problem(msg)
         if self.threads is not None and self.threads < 1:

@@ -37,7 +37,7 @@ from hepsym.relevance import (
 from hepsym.spec import LearnSpec, VAEConfig, with_fields
 from hepsym.vae import Ensemble, check_memory, member_seeds
 from hepsym.vae_inputs import MIN_BATCH, LearnInputs, check_features, learning_inputs
-from hepsym.vae_pool import train_members
+from hepsym.vae_pool import default_workers, train_members
 
 __all__ = (
     "MIN_BATCH",
@@ -323,11 +323,17 @@ def learn(
             ),
         )
     check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
+    workers = spec.workers if spec.workers is not None else default_workers(spec.ensemble)
+    if workers > 1 and spec.device == "cpu":
+        notes = (
+            *notes,
+            f"the {spec.ensemble} VAEs trained over {workers} worker processes (--workers)",
+        )
     model = train_members(
         train,
         spec.vae,
         member_seeds(spec.seed, spec.ensemble),
-        spec.workers,
+        workers,
         device=spec.device,
         threads=spec.threads,
         progress=spec.progress,

@@ -17,6 +17,7 @@ import concurrent.futures
 import multiprocessing
 import multiprocessing.context
 import os
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,12 +62,19 @@ class _Pool:
 atexit.register(_Pool.close)
 
 
-def default_workers() -> int:
-    """The cores this process may use (``os.sched_getaffinity``), at least 1."""
+#: members per worker process at least: a smaller group gains less than a process costs
+MIN_MEMBERS_PER_WORKER = 4
+
+
+def default_workers(members: int) -> int:
+    """Worker processes for an ensemble of ``members``: one per core this process may
+    use (``os.sched_getaffinity``), at most one per ``MIN_MEMBERS_PER_WORKER`` members,
+    at least 1."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, members // MIN_MEMBERS_PER_WORKER))
 
 
 def train_members(
@@ -97,6 +105,15 @@ def train_members(
         pool.submit(train_ensemble, X, config, g, device=device, threads=threads, progress=False)
         for g in groups
     ]
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(
+        total=len(seeds), disable=not show, unit="member", desc="VAE ensemble", leave=False
+    ) as bar:
+        for f, g in zip(futures, groups, strict=True):
+            f.result()
+            bar.update(len(g))
     return _join([f.result() for f in futures])
 
 
