@@ -16,10 +16,10 @@ import uproot
 import hepsym
 from hepsym.cli import main
 from hepsym.errors import HepsymWarning, InputFileError, OptionError
-from hepsym.events import SPACELIKE_TOLERANCE, check_momenta
 from hepsym.io import check_path
 from hepsym.io.lhe import read_lhe
 from hepsym.io.root import read_root
+from hepsym.momenta import SPACELIKE_TOLERANCE, check_momenta
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 EXTERNAL = DATA / "external"

@@ -173,7 +173,7 @@ def test_gather_in_small_blocks_is_the_same(hzz, monkeypatch, step):
 @pytest.mark.parametrize("polar", [False, True])
 def test_momentum_screen_agrees_with_the_full_check(polar):
     """The cheap test that clears most particles never clears one the full check refuses."""
-    from hepsym.events import _full_check, _surely_valid
+    from hepsym.momenta import _full_check, _surely_valid
 
     rng = np.random.default_rng(11)
     n = 200_000

@@ -122,7 +122,7 @@ def read(
     :func:`hepsym.io.hepmc.read_hepmc`.
 
     Every particle's momentum is checked after reading (see
-    :func:`hepsym.events.check_momenta`): NaN or infinite coordinates, a negative
+    :func:`hepsym.momenta.check_momenta`): NaN or infinite coordinates, a negative
     energy or an energy below ``|p|`` (beyond a relative tolerance of 1e-4 on
     ``E^2 - p^2``), and non-finite weights, are an error naming the file, the event
     (counted from 0) and the particle.

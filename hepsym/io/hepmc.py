@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from hepsym.errors import HepsymWarning, InputFileError
-from hepsym.events import Beams, Events, check_momenta, make_particles
+from hepsym.events import Beams, Events, make_particles
 from hepsym.io._hepmc_columns import BEAM_STATUS, FINAL_STATUS, EventColumns, beams_of, run_info
 from hepsym.io._hepmc_stream import (
     HEPMC_FORMATS,
@@ -47,6 +47,7 @@ from hepsym.io._hepmc_stream import (
     open_source,
     version,
 )
+from hepsym.momenta import check_momenta
 
 __all__ = ("BEAM_STATUS", "FINAL_STATUS", "HEPMC_FORMATS", "hepmc_format", "read_hepmc")
 
@@ -85,7 +86,7 @@ def read_hepmc(
         strict: a file that ends without its closing ``END_EVENT_LISTING`` line (perhaps
             cut between two events) is an error, not a :class:`~hepsym.errors.HepsymWarning`.
         drop_bad_events: remove events with an invalid momentum or weight (with a
-            warning) instead of raising; see :func:`hepsym.events.check_momenta`.
+            warning) instead of raising; see :func:`hepsym.momenta.check_momenta`.
         statuses: the HepMC statuses kept (default final state and beams); ``None``
             keeps the whole record.
 

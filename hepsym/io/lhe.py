@@ -37,9 +37,10 @@ from typing import IO, Any
 import numpy as np
 
 from hepsym.errors import HepsymWarning, InputFileError
-from hepsym.events import Beams, Events, check_momenta, make_particles
+from hepsym.events import Beams, Events, make_particles
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
 from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
+from hepsym.momenta import check_momenta
 from hepsym.particles import pdg_charge
 
 __all__ = ("read_lhe",)
@@ -96,7 +97,7 @@ def read_lhe(
             ``</LesHouchesEvents>`` tag (perhaps cut at an event boundary) is an
             error, not a :class:`~hepsym.errors.HepsymWarning`.
         drop_bad_events: remove events with an invalid momentum or weight (with a
-            warning) instead of raising; see :func:`hepsym.events.check_momenta`.
+            warning) instead of raising; see :func:`hepsym.momenta.check_momenta`.
 
     Returns:
         The events, with XWGTUP as weights (negative weights kept) and, in

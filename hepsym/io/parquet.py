@@ -16,10 +16,11 @@ from typing import Any
 import awkward as ak
 
 from hepsym.errors import InputFileError
-from hepsym.events import Beams, Events, check_momenta
+from hepsym.events import Beams, Events
 from hepsym.io._plan import ReadPlan
 from hepsym.io._root_kinds import form_kind
 from hepsym.io.root import _UPROOT_ERRORS, _describe, _select_collections
+from hepsym.momenta import check_momenta
 
 __all__ = ("PARQUET_MAGIC", "read_parquet")
 

@@ -37,12 +37,13 @@ import cramjam
 import uproot
 
 from hepsym.errors import InputFileError
-from hepsym.events import Events, check_momenta
+from hepsym.events import Events
 from hepsym.io._plan import ReadPlan
 from hepsym.io._root_kinds import branch_kinds
 from hepsym.io._root_levels import read_by_default
 from hepsym.io._root_naming import CollectionSpec, recognise, spec_from_mapping
 from hepsym.io.options import ReadOptions, read_options
+from hepsym.momenta import check_momenta
 
 __all__ = ("read_root", "tree_entries")
 
@@ -103,7 +104,7 @@ def read_root(
             * ``step_size``: memory per chunk read (``"100 MB"``; chunks end on cluster
               boundaries), or a number of entries per chunk (``uproot``'s ``iterate``).
             * ``drop_bad_events``: remove events with an invalid momentum or weight
-              (with a warning) instead of raising; see :func:`hepsym.events.check_momenta`.
+              (with a warning) instead of raising; see :func:`hepsym.momenta.check_momenta`.
             * ``species``: the species of a collection without a PDG id branch, e.g.
               ``{"particle": "mu"}`` (``mu``, ``e``, ``tau``, ``gamma`` or a PDG id): its
               particles get that id with the sign of their charge.
