@@ -35,7 +35,7 @@ import awkward as ak
 import pylhe
 
 import hepsym.io
-import hepsym.io._lhe_parse as lhe_parse
+import hepsym.io._lhe_numbers as lhe_numbers
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -73,12 +73,12 @@ def read_hepsym(path: Path) -> int:
 
 def read_loadtxt(path: Path) -> int:
     """hepsym with the previous number parser (numpy.loadtxt for every block)."""
-    before = lhe_parse.ARROW_MIN_BYTES
-    lhe_parse.ARROW_MIN_BYTES = 1 << 62
+    before = lhe_numbers.ARROW_MIN_BYTES
+    lhe_numbers.ARROW_MIN_BYTES = 1 << 62
     try:
         return read_hepsym(path)
     finally:
-        lhe_parse.ARROW_MIN_BYTES = before
+        lhe_numbers.ARROW_MIN_BYTES = before
 
 
 def read_pylhe(path: Path) -> int:

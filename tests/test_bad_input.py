@@ -313,10 +313,10 @@ def _extra_line(text: str, event: int, line: str) -> str:
 
 @pytest.mark.parametrize("block_size", [None, 1000])
 def test_extra_particle_line(tmp_path, monkeypatch, block_size):
-    from hepsym.io import lhe
+    from hepsym.io import _lhe_blocks as lhe_blocks
 
     if block_size:
-        monkeypatch.setattr(lhe, "BLOCK_SIZE", block_size)
+        monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", block_size)
     text = ee_text()
     muon = text.split("\n")[12]  # the mu- line of event 0
     starts = [m.end() for m in re.finditer(r"<event>\n", text)]

@@ -11,10 +11,11 @@ import pylhe
 import pytest
 
 import hepsym.io
+import hepsym.io._lhe_blocks as lhe_blocks
+import hepsym.io._lhe_numbers as lhe_numbers
 import hepsym.io._lhe_parse as lhe_parse
 from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams
-from hepsym.io import lhe
 from hepsym.io.lhe import read_lhe
 
 EXTERNAL = Path(__file__).resolve().parent.parent / "data" / "external"
@@ -114,7 +115,7 @@ def test_small_blocks_and_event_by_event_parse_agree(name, monkeypatch):
     """Blocks that cut events anywhere, and the slow reference parse, give the same events."""
     path = EXTERNAL / name
     fast = read_lhe(path)
-    monkeypatch.setattr(lhe, "BLOCK_SIZE", 777)
+    monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", 777)
     same_events(fast, read_lhe(path))
     monkeypatch.setattr(lhe_parse, "_parse_fast", lambda *args, **kwargs: None)
     same_events(fast, read_lhe(path))
@@ -146,7 +147,7 @@ def test_table_readers_and_event_by_event_parse_give_the_same_bits(path, monkeyp
     def not_called(text: bytes) -> None:
         pytest.fail("the line reader fell back to the stream reader")
 
-    monkeypatch.setattr(lhe_parse, "_numbers", not_called)
+    monkeypatch.setattr(lhe_numbers, "_numbers", not_called)
     by_line = lhe_parse._parse_fast(text, starts, ends)
     assert by_line is not None
     for other in (stream, slow):
@@ -166,15 +167,15 @@ def test_arrow_cast_gives_the_bits_of_the_event_by_event_parse(path, monkeypatch
     text = _event_text(path)
     starts, ends = lhe_parse.locate_events(text)
     slow = lhe_parse._parse_slow(text, starts, ends)
-    monkeypatch.setattr(lhe_parse, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(lhe_numbers, "ARROW_MIN_BYTES", 0)
     used = []
-    arrow_table = lhe_parse._arrow_table
+    arrow_table = lhe_numbers._arrow_table
 
     def spy(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
         used.append(arrow_table(text, nrow, ncol) is not None)
         return arrow_table(text, nrow, ncol)
 
-    monkeypatch.setattr(lhe_parse, "_arrow_table", spy)
+    monkeypatch.setattr(lhe_numbers, "_arrow_table", spy)
     fast = lhe_parse._parse_fast(text, starts, ends)
     assert fast is not None
     assert used
@@ -209,25 +210,25 @@ REFUSED = [b"nan", b"nan(123)", b"1_0", b"1.0D+00", b"0x10", b"1e", b"--1", b"1.
 def test_arrow_cast_agrees_with_float_on_odd_numbers_and_refuses_the_rest():
     pytest.importorskip("pyarrow")
     line = b" ".join(ODD_NUMBERS) + b"\n"
-    values = lhe_parse._arrow_table(line * 3, 3, len(ODD_NUMBERS))
+    values = lhe_numbers._arrow_table(line * 3, 3, len(ODD_NUMBERS))
     assert values is not None
     expected = np.array([float(x) for x in ODD_NUMBERS] * 3)
     assert np.array_equal(values.ravel().view(np.int64), expected.view(np.int64))
     for token in REFUSED:
-        assert lhe_parse._arrow_table(b"1 " + token + b"\n", 1, 2) is None, token
+        assert lhe_numbers._arrow_table(b"1 " + token + b"\n", 1, 2) is None, token
     # Only the six whitespace bytes separate; a line of the wrong length is refused.
-    assert lhe_parse._arrow_table(b"1\x012\n", 1, 2) is None
-    assert lhe_parse._arrow_table(b"1 2\n3\n", 2, 1) is None
-    assert lhe_parse._arrow_table(b"1 2\n3 4", 2, 2) is None
-    assert lhe_parse._arrow_table(b" 1\t2\r\n\x0b3\x0c 4 \n", 2, 2) is not None
+    assert lhe_numbers._arrow_table(b"1\x012\n", 1, 2) is None
+    assert lhe_numbers._arrow_table(b"1 2\n3\n", 2, 1) is None
+    assert lhe_numbers._arrow_table(b"1 2\n3 4", 2, 2) is None
+    assert lhe_numbers._arrow_table(b" 1\t2\r\n\x0b3\x0c 4 \n", 2, 2) is not None
 
 
 def test_reading_without_pyarrow_gives_the_same_events(monkeypatch, tmp_path):
     text = toy_text([1.0, -2.5, 3.0] * 2000)
     path = write(tmp_path, text)
-    monkeypatch.setattr(lhe_parse, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(lhe_numbers, "ARROW_MIN_BYTES", 0)
     with_arrow = read_lhe(path)
-    monkeypatch.setattr(lhe_parse, "_ARROW", [None])
+    monkeypatch.setattr(lhe_numbers, "_ARROW", [None])
     same_events(with_arrow, read_lhe(path))
 
 
@@ -359,7 +360,7 @@ def test_max_events(powheg, monkeypatch):
     assert ak.all(some.particles.px == powheg.particles.px[:7])
     np.testing.assert_array_equal(some.weights, powheg.weights[:7])
     assert len(read_lhe(POWHEG, max_events=1000)) == 100
-    monkeypatch.setattr(lhe, "BLOCK_SIZE", 1000)
+    monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", 1000)
     assert len(read_lhe(POWHEG, max_events=13)) == 13
     for bad in (0, -1):
         with pytest.raises(OptionError, match=f"max_events must be at least 1, got {bad}"):

@@ -1,0 +1,126 @@
+"""An LHE file as successive blocks of text, plain or gzipped.
+
+Blocks are at most :data:`BLOCK_SIZE` bytes, which bounds the reader's working memory; a
+gzipped file is inflated by a second thread a block or two ahead of the parse (zlib lets
+go of the GIL while it inflates).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import zlib
+from collections.abc import Generator
+from pathlib import Path
+from typing import IO
+
+from hepsym.errors import InputFileError
+
+__all__ = ("BLOCK_SIZE", "DamagedGzip", "read_blocks")
+
+#: Bytes of decompressed text handled at once; bounds the reader's working memory.
+BLOCK_SIZE = 16 * 1024 * 1024
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_blocks(path: Path) -> Generator[bytes, None, None]:
+    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each.
+
+    Gzip is recognised by its magic bytes and inflated here rather than with
+    :mod:`gzip`, so that a truncated stream still yields the text before the cut.
+
+    Raises:
+        DamagedGzip: the gzip stream is truncated or corrupt (after the good blocks).
+    """
+    try:
+        f = path.open("rb")
+    except OSError as err:
+        msg = f"{path}: cannot be opened ({err.strerror})"
+        raise InputFileError(msg) from err
+    with f:
+        if f.read(2) != _GZIP_MAGIC:
+            f.seek(0)
+            while data := f.read(BLOCK_SIZE):
+                yield data
+            return
+        f.seek(0)
+        yield from _ahead(_inflate(f, path))
+
+
+def _ahead(items: Generator[bytes, None, None], depth: int = 2) -> Generator[bytes, None, None]:
+    """``items``, made by a thread up to ``depth`` blocks ahead of the consumer.
+
+    zlib lets go of the GIL while it inflates, so the next block is decompressed while
+    this one is parsed (on a second core). An exception of ``items`` is raised here, after
+    the blocks before it; closing this generator stops the thread.
+    """
+    box: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bytes | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for data in items:
+                if not put((data, None)):
+                    return
+            put((None, None))
+        except BaseException as err:  # noqa: BLE001 - raised again in the consumer
+            put((None, err))
+        finally:
+            items.close()
+
+    worker = threading.Thread(target=produce, name="hepsym-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            data, err = box.get()
+            if err is not None:
+                raise err
+            if data is None:
+                return
+            yield data
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _inflate(f: IO[bytes], path: Path) -> Generator[bytes, None, None]:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    raw = b""
+    while True:
+        if not raw:
+            raw = f.read(BLOCK_SIZE // 4)
+            if not raw:
+                break
+        try:
+            data = inflater.decompress(raw, BLOCK_SIZE)
+        except zlib.error as err:
+            msg = f"{path}: damaged gzip stream ({err})"
+            raise DamagedGzip(msg) from err
+        raw = inflater.unconsumed_tail
+        if inflater.eof:
+            # Concatenated gzip members are one stream; trailing zeros are padding.
+            raw = inflater.unused_data.lstrip(b"\x00")
+            if raw and not raw.startswith(_GZIP_MAGIC):
+                msg = f"{path}: damaged gzip stream (garbage after the end)"
+                raise DamagedGzip(msg)
+            if raw:
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if data:
+            yield data
+    if not inflater.eof:
+        msg = f"{path}: truncated gzip stream (file ends before the end-of-stream marker)"
+        raise DamagedGzip(msg)
+
+
+class DamagedGzip(InputFileError):
+    """Raised by the block reader; re-raised with the number of events read."""
