@@ -19,7 +19,8 @@ from hepsym.errors import InputFileError
 from hepsym.events import Beams, Events
 from hepsym.io._plan import ReadPlan
 from hepsym.io._root_kinds import form_kind
-from hepsym.io.root import _UPROOT_ERRORS, _describe, _select_collections
+from hepsym.io._root_tree import UPROOT_ERRORS, describe
+from hepsym.io.root import _select_collections
 from hepsym.momenta import check_momenta
 
 __all__ = ("PARQUET_MAGIC", "read_parquet")
@@ -83,8 +84,8 @@ def read_parquet(
         arrays = ak.from_parquet(p, columns=plan.wanted)
     except InputFileError:
         raise
-    except (*_UPROOT_ERRORS, ak.errors.FieldNotFoundError) as err:
-        msg = f"{p}: cannot read Parquet file ({_describe(err)})"
+    except (*UPROOT_ERRORS, ak.errors.FieldNotFoundError) as err:
+        msg = f"{p}: cannot read Parquet file ({describe(err)})"
         raise InputFileError(msg) from err
     if max_events is not None:
         arrays = arrays[:max_events]

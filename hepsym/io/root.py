@@ -23,17 +23,13 @@ written once, converted from the file's dtype on the way.
 from __future__ import annotations
 
 import dataclasses
-import lzma
 import os
 import re
-import struct
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import awkward as ak
-import cramjam
 import uproot
 
 from hepsym.errors import InputFileError
@@ -42,38 +38,11 @@ from hepsym.io._plan import ReadPlan
 from hepsym.io._root_kinds import branch_kinds
 from hepsym.io._root_levels import read_by_default
 from hepsym.io._root_naming import CollectionSpec, recognise, spec_from_mapping
+from hepsym.io._root_tree import UPROOT_ERRORS, damage, describe, select_tree
 from hepsym.io.options import ReadOptions, read_options
 from hepsym.momenta import check_momenta
 
 __all__ = ("read_root", "tree_entries")
-
-#: Tree names preferred when a file holds several trees.
-CONVENTIONAL_TREES = ("Events", "events", "tree", "Tree", "ntuple", "nominal", "Delphes")
-
-_TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
-
-
-#: What uproot raises on a damaged or unreadable file: it has no common base class.
-#: Its decompressors raise their own errors (``cramjam`` for ZSTD and LZ4), and a
-#: damaged length field can ask for an absurd allocation (``MemoryError``,
-#: ``OverflowError``).
-_UPROOT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    EOFError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AssertionError,
-    NotImplementedError,
-    OverflowError,
-    MemoryError,
-    struct.error,
-    zlib.error,
-    lzma.LZMAError,
-    cramjam.DecompressionError,
-    uproot.deserialization.DeserializationError,
-)
 
 
 def read_root(
@@ -134,9 +103,9 @@ def read_root(
         events = _read(p, opts)
     except InputFileError:
         raise
-    except _UPROOT_ERRORS as err:
+    except UPROOT_ERRORS as err:
         # Damage that the steps below did not foresee: still one line naming the file.
-        msg = f"{p}: cannot read ROOT file, {_damage(p)} ({_describe(err)})"
+        msg = f"{p}: cannot read ROOT file, {damage(p)} ({describe(err)})"
         raise InputFileError(msg) from err
     return check_momenta(events, drop_bad_events=opts.drop_bad_events)
 
@@ -153,23 +122,23 @@ def tree_entries(path: str | os.PathLike[str], tree: str | None = None) -> int:
     p = check_path(path)
     try:
         with uproot.open(p) as file:
-            obj, _, _ = _select_tree(file, p, tree)
+            obj, _, _ = select_tree(file, p, tree)
             return int(obj.num_entries)
     except InputFileError:
         raise
-    except _UPROOT_ERRORS as err:
-        msg = f"{p}: cannot read ROOT file, {_damage(p)} ({_describe(err)})"
+    except UPROOT_ERRORS as err:
+        msg = f"{p}: cannot read ROOT file, {damage(p)} ({describe(err)})"
         raise InputFileError(msg) from err
 
 
 def _read(p: Path, opts: ReadOptions) -> Events:
     try:
         file = uproot.open(p)
-    except _UPROOT_ERRORS as err:
-        msg = f"{p}: cannot open ROOT file, {_damage(p)} ({_describe(err)})"
+    except UPROOT_ERRORS as err:
+        msg = f"{p}: cannot open ROOT file, {damage(p)} ({describe(err)})"
         raise InputFileError(msg) from err
     with file:
-        obj, tree_name, fmt = _select_tree(file, p, opts.tree)
+        obj, tree_name, fmt = select_tree(file, p, opts.tree)
         kinds = _branch_kinds(obj, fmt, p)
         specs, not_read = _select_collections(p, tree_name, kinds, opts.collections, opts.branches)
         plan = ReadPlan.make(p, specs, kinds, opts.species)
@@ -190,99 +159,12 @@ def _read(p: Path, opts: ReadOptions) -> Events:
     )
 
 
-def _describe(err: BaseException) -> str:
-    """The exception on one line, at most ~160 characters."""
-    text = " ".join(str(err).split())
-    if len(text) > 160:
-        text = text[:157] + "..."
-    name = type(err).__name__
-    if name == "error":  # zlib.error, struct.error
-        name = f"{type(err).__module__}.{name}"
-    return f"{name}: {text}" if text else name
-
-
-def _damage(path: Path) -> str:
-    """Why a file uproot cannot read is damaged: truncation is told by the header's fEND."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(21)
-        size = path.stat().st_size
-    except OSError:
-        return "unreadable"
-    if len(head) < 21 or not head.startswith(b"root"):
-        return "not a ROOT file"
-    version = struct.unpack(">i", head[4:8])[0]
-    end = (
-        struct.unpack(">q", head[12:20])[0]
-        if version >= 1000000
-        else struct.unpack(">i", head[12:16])[0]
-    )
-    if size < end:
-        return f"truncated: {size} of {end} bytes"
-    return "corrupted"
-
-
-def _select_tree(file: Any, path: Path, name: str | None) -> tuple[Any, str, str]:
-    """The tree object, its name and ``"root-ttree"``/``"root-rntuple"``."""
-    try:
-        classes: dict[str, str] = file.classnames(cycle=False)
-    except _UPROOT_ERRORS as err:
-        msg = f"{path}: cannot list the file's contents, {_damage(path)} ({_describe(err)})"
-        raise InputFileError(msg) from err
-    trees = {k: c for k, c in classes.items() if _is_tree(c)}
-    listing = ", ".join(trees) or "none"
-    if name is not None:
-        key = name.split(";")[0]
-        if key not in classes:
-            msg = f"{path}: no tree {name!r} (trees in the file: {listing})"
-            raise InputFileError(msg)
-        if key not in trees:
-            msg = f"{path}: {name!r} is a {classes[key]}, not a TTree or RNTuple (trees: {listing})"
-            raise InputFileError(msg)
-    elif len(trees) == 1:
-        key = next(iter(trees))
-    elif not trees:
-        contents = ", ".join(f"{k} ({c})" for k, c in list(classes.items())[:8]) or "nothing"
-        msg = f"{path}: no TTree or RNTuple in the file (it holds {contents})"
-        raise InputFileError(msg)
-    else:
-        conventional = _conventional(trees)
-        if conventional is None:
-            msg = (
-                f"{path}: several trees ({listing}); choose one with --tree NAME (tree= in Python)"
-            )
-            raise InputFileError(msg)
-        key = conventional
-    try:
-        obj = file[key]
-    except _UPROOT_ERRORS as err:
-        msg = f"{path}: cannot read tree {key!r} ({_describe(err)})"
-        raise InputFileError(msg) from err
-    fmt = "root-rntuple" if trees[key].endswith("RNTuple") else "root-ttree"
-    return obj, key, fmt
-
-
-def _is_tree(classname: str) -> bool:
-    return classname in _TREE_CLASSES or classname.endswith("RNTuple")
-
-
-def _conventional(trees: Mapping[str, str]) -> str | None:
-    for candidate in CONVENTIONAL_TREES:
-        if candidate in trees:
-            return candidate
-    lower = {k.lower(): k for k in trees}
-    for candidate in CONVENTIONAL_TREES:
-        if candidate.lower() in lower:
-            return lower[candidate.lower()]
-    return None
-
-
 def _branch_kinds(obj: Any, fmt: str, path: Path) -> dict[str, str]:
     """Branch name to ``"jagged"``, ``"scalar"`` or ``"other"``, from the tree's header."""
     try:
         return branch_kinds(obj, rntuple=fmt == "root-rntuple")
-    except _UPROOT_ERRORS as err:
-        msg = f"{path}: cannot read the branch list of {obj.name!r} ({_describe(err)})"
+    except UPROOT_ERRORS as err:
+        msg = f"{path}: cannot read the branch list of {obj.name!r} ({describe(err)})"
         raise InputFileError(msg) from err
 
 
@@ -349,7 +231,7 @@ def _iterate(obj: Any, path: Path, wanted: list[str], opts: ReadOptions) -> Iter
         return name in wanted_set
 
     def fail(err: BaseException) -> InputFileError:
-        msg = f"{path}: cannot read {obj.name!r}, {_damage(path)} ({_describe(err)})"
+        msg = f"{path}: cannot read {obj.name!r}, {damage(path)} ({describe(err)})"
         return InputFileError(msg)
 
     try:
@@ -370,7 +252,7 @@ def _iterate(obj: Any, path: Path, wanted: list[str], opts: ReadOptions) -> Iter
                 if ranges is not None
                 else obj.iterate(filter_name=keep, step_size=step_size, entry_stop=max_events)
             )  # fmt: skip
-    except _UPROOT_ERRORS as err:
+    except UPROOT_ERRORS as err:
         raise fail(err) from err
     yielded = False
     while True:
@@ -378,14 +260,14 @@ def _iterate(obj: Any, path: Path, wanted: list[str], opts: ReadOptions) -> Iter
             chunk = next(chunks)
         except StopIteration:
             break
-        except _UPROOT_ERRORS as err:
+        except UPROOT_ERRORS as err:
             raise fail(err) from err
         yielded = True
         yield chunk
     if not yielded:
         try:
             yield obj.arrays(filter_name=keep, entry_start=0, entry_stop=0)
-        except _UPROOT_ERRORS as err:
+        except UPROOT_ERRORS as err:
             raise fail(err) from err
 
 
