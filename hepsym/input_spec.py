@@ -34,7 +34,7 @@ class InputSpec:
     """What to read and study: the file, the particles, the features, the initial state.
 
     ``None`` means "hepsym chooses, and says so": the selection from the file's content
-    (:func:`~hepsym.selection.default_query`), the features from the beams (3-momenta at
+    (:func:`~hepsym.default_selection.default_query`), the features from the beams (3-momenta at
     a lepton collider, 4-momenta otherwise), the beams from the file.
 
     Attributes:

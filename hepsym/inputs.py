@@ -2,7 +2,7 @@
 
 :func:`prepare` is what ``hepsym constraints``, ``learn`` and ``analyze`` share: read the
 file, set the initial state the user asked for (:meth:`~hepsym.spec.InputSpec.beams_for`),
-choose the particles (the user's query or :func:`~hepsym.selection.default_query`),
+choose the particles (the user's query or :func:`~hepsym.default_selection.default_query`),
 choose the features (the paper's: 3-momenta at a lepton collider, 4-momenta otherwise)
 and build the :class:`~hepsym.features.FeatureMatrix`. Everything it chose by itself is
 said in its notes.
@@ -18,12 +18,13 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from hepsym.default_selection import default_query
 from hepsym.errors import OptionError
 from hepsym.events import Events
 from hepsym.features import FeatureMatrix, build_features, join_features
 from hepsym.io import read
 from hepsym.particles import particle_name
-from hepsym.selection import default_query, scope_events, select
+from hepsym.selection import scope_events, select
 from hepsym.spec import InputSpec
 
 __all__ = ("Part", "Prepared", "finish", "prepare", "prepare_part")
