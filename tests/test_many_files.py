@@ -183,3 +183,19 @@ def test_a_study_of_many_files_reads_them_one_by_one(three: list[Path], tmp_path
     assert skipped.notes[0].startswith("1 of 3 files skipped, as asked (--skip-bad-files): ")
     with pytest.raises(hepsym.HepsymError, match="different initial states"):
         prepare_study(InputSpec(path=(str(three[0]), str(PP)), features="p4"))
+
+
+def test_distinct_rows_keeps_first_occurrences_in_order():
+    from hepsym.inputs import distinct_rows
+
+    X = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [2.0, 3.0 + 1e-15], [2.0, 3.0]])
+    first, n_repeated = distinct_rows(X)
+    assert first.tolist() == [0, 2, 4]  # -0.0 equals 0.0; 3 + 1e-15 is another row
+    assert n_repeated == 3
+    rng = np.random.default_rng(1)
+    Y = rng.normal(size=(2000, 4))
+    Y[[10, 500]] = Y[[3, 7]]
+    first, n_repeated = distinct_rows(Y)
+    reference = np.sort(np.unique(Y, axis=0, return_index=True)[1])
+    np.testing.assert_array_equal(first, reference)
+    assert n_repeated == 2
