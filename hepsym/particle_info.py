@@ -87,18 +87,10 @@ class ParticleInfo:
         parts = (self, *others)
         if any(p.masses is None or p.event_pids is None for p in parts):
             return self
-        masses = np.concatenate([np.asarray(p.masses) for p in parts])
-        event_pids = np.concatenate([np.asarray(p.event_pids) for p in parts])
-        pids = tuple(int(p) for p in np.unique(event_pids)) if len(event_pids) else self.pids
-        notes = tuple(dict.fromkeys(n for p in parts for n in p.mass_notes))
-        return dataclasses.replace(
-            self,
-            pids=pids,
-            mass=_representative(masses) if len(masses) else self.mass,
-            pdg_mass=_slot_pdg_mass(pids),
-            masses=masses,
-            event_pids=event_pids,
-            mass_notes=notes,
+        return self._on(
+            np.concatenate([np.asarray(p.masses) for p in parts]),
+            np.concatenate([np.asarray(p.event_pids) for p in parts]),
+            mass_notes=tuple(dict.fromkeys(n for p in parts for n in p.mass_notes)),
         )
 
     def take(self, rows: Any) -> ParticleInfo:
@@ -108,7 +100,10 @@ class ParticleInfo:
         """
         if self.masses is None or self.event_pids is None:
             return self
-        masses, event_pids = np.asarray(self.masses)[rows], np.asarray(self.event_pids)[rows]
+        return self._on(np.asarray(self.masses)[rows], np.asarray(self.event_pids)[rows])
+
+    def _on(self, masses: np.ndarray, event_pids: np.ndarray, **fields: Any) -> ParticleInfo:
+        """The same slot on other events: their masses and ids, and what follows from them."""
         pids = tuple(int(p) for p in np.unique(event_pids)) if len(event_pids) else self.pids
         return dataclasses.replace(
             self,
@@ -117,6 +112,7 @@ class ParticleInfo:
             pdg_mass=_slot_pdg_mass(pids),
             masses=masses,
             event_pids=event_pids,
+            **fields,
         )
 
 

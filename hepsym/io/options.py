@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hepsym._spec_base import with_fields
 from hepsym.errors import OptionError
 from hepsym.events import Beams
 
@@ -183,12 +184,5 @@ def read_options(options: ReadOptions | None = None, **fields: Any) -> ReadOptio
     Raises:
         OptionError: an unknown option or a value a field refuses.
     """
-    options = options if options is not None else ReadOptions()
-    if not fields:
-        return options
-    known = {f.name for f in dataclasses.fields(ReadOptions)}
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        msg = f"unknown reading option {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        raise OptionError(msg)
-    return dataclasses.replace(options, **fields)
+    result: ReadOptions = with_fields(options, ReadOptions, fields, "reading")
+    return result
