@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,27 @@ EXTERNAL = DATA / "external"
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture
+def split_ee(tmp_path: Path) -> Callable[[int, int], list[Path]]:
+    """``split_ee(n_files, per_file)``: the first ``n_files x per_file`` events of the
+    shipped e+e- sample, in ``n_files`` gzipped LHE files of ``tmp_path``."""
+
+    def split(n_files: int, per_file: int) -> list[Path]:
+        text = gzip.decompress((DATA / "ee_mumu_80GeV.lhe.gz").read_bytes()).decode()
+        head_end = text.index("<event>")
+        header, body = text[:head_end], text[head_end:]
+        events = [e + "</event>\n" for e in body.split("</event>\n")[:-1]]
+        paths = []
+        for i in range(n_files):
+            chunk = "".join(events[i * per_file : (i + 1) * per_file])
+            path = tmp_path / f"ee_{i:02d}.lhe.gz"
+            path.write_bytes(gzip.compress((header + chunk + "</LesHouchesEvents>\n").encode()))
+            paths.append(path)
+        return paths
+
+    return split
 
 
 @pytest.fixture

@@ -25,20 +25,6 @@ EE = DATA / "ee_mumu_80GeV.lhe.gz"
 NANO = DATA / "external" / "coffea-nano_dimuon.root"
 
 
-def _split_ee(folder: Path, n_files: int, per_file: int) -> list[Path]:
-    text = gzip.decompress(EE.read_bytes()).decode()
-    head_end = text.index("<event>")
-    header, body = text[:head_end], text[head_end:]
-    events = [e + "</event>\n" for e in body.split("</event>\n")[:-1]]
-    paths = []
-    for i in range(n_files):
-        chunk = "".join(events[i * per_file : (i + 1) * per_file])
-        path = folder / f"ee_{i:02d}.lhe.gz"
-        path.write_bytes(gzip.compress((header + chunk + "</LesHouchesEvents>\n").encode()))
-        paths.append(path)
-    return paths
-
-
 @pytest.fixture(scope="module")
 def threads():
     """Two in-process workers: enough for the equality and bad-file tests, fast."""
@@ -49,8 +35,8 @@ def threads():
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> list[Path]:
-    return _split_ee(tmp_path, 5, 300)
+def files(split_ee) -> list[Path]:
+    return split_ee(5, 300)
 
 
 def _same(a: hepsym.AnalysisResult, b: hepsym.AnalysisResult) -> None:

@@ -23,24 +23,9 @@ HZZ = DATA / "external" / "uproot-HZZ.root"
 NANO = DATA / "external" / "coffea-nano_dimuon.root"
 
 
-def _split_ee(folder: Path, n_files: int, per_file: int) -> list[Path]:
-    """The first ``n_files x per_file`` events of the e+e- sample, in ``n_files`` files."""
-    text = gzip.decompress(EE.read_bytes()).decode()
-    head_end = text.index("<event>")
-    header, body = text[:head_end], text[head_end:]
-    events = [e + "</event>\n" for e in body.split("</event>\n")[:-1]]
-    paths = []
-    for i in range(n_files):
-        chunk = "".join(events[i * per_file : (i + 1) * per_file])
-        path = folder / f"ee_{i:02d}.lhe.gz"
-        path.write_bytes(gzip.compress((header + chunk + "</LesHouchesEvents>\n").encode()))
-        paths.append(path)
-    return paths
-
-
 @pytest.fixture
-def three(tmp_path: Path) -> list[Path]:
-    return _split_ee(tmp_path, 3, 400)
+def three(split_ee) -> list[Path]:
+    return split_ee(3, 400)
 
 
 def test_a_list_reads_as_the_whole_sample(three: list[Path]) -> None:
