@@ -14,6 +14,7 @@ import hepsym.io
 import hepsym.io._lhe_blocks as lhe_blocks
 import hepsym.io._lhe_numbers as lhe_numbers
 import hepsym.io._lhe_parse as lhe_parse
+import hepsym.io.lhe as lhe_module
 from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams
 from hepsym.io.lhe import read_lhe
@@ -423,6 +424,25 @@ def test_non_number_in_particle_line(tmp_path):
         match=r"toy\.lhe: event 2 \(line 20\): particle line 3: 'abc' is not a number",
     ):
         read_lhe(path)
+
+
+def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypatch):
+    """Blocks parsed on several threads are taken in order: a bad event far into the file
+    gets the event and line numbers of a one-block, one-thread read."""
+    bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
+    good = EVENT.format(weight=1.0)
+    path = write(tmp_path, INIT + good * 40 + bad + good * 5 + "</LesHouchesEvents>\n")
+    line = (INIT + good * 40 + bad[: bad.index("abc")]).count("\n") + 1
+    expected = rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
+    with pytest.raises(InputFileError, match=expected):
+        read_lhe(path)
+    monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", 700)  # a few events a block
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(lhe_module, "parse_threads", lambda t=threads: t)
+        with pytest.raises(InputFileError, match=expected):
+            read_lhe(path)
+        good_path = write(tmp_path, INIT + good * 46 + "</LesHouchesEvents>\n", "good.lhe")
+        assert len(read_lhe(good_path)) == 46
 
 
 def test_wrong_column_count(tmp_path):

@@ -37,7 +37,8 @@ from hepsym.errors import HepsymWarning, InputFileError
 from hepsym.events import Beams, Events, make_particles
 from hepsym.io._lhe_blocks import DamagedGzip, read_blocks
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
-from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
+from hepsym.io._lhe_parse import EventBlock
+from hepsym.io._lhe_threads import BlockParses, parse_threads
 from hepsym.momenta import check_momenta
 from hepsym.particles import pdg_charge
 
@@ -174,63 +175,52 @@ def _read_events(
     lines_before: int,
     max_events: int | None,
 ) -> tuple[list[EventBlock], bool]:
-    """Parse the events block by block, each cut after its last ``</event>``.
+    """Parse the events block by block, each cut after its last ``</event>`` (on
+    several threads, see :mod:`hepsym.io._lhe_threads`).
 
     Returns:
         The parsed blocks, and whether the text ended with the closing
         ``</LesHouchesEvents>`` tag (true also when ``max_events`` stopped the reading
         before the end).
     """
-    parsed: list[EventBlock] = []
-    n_read = 0
-    pending = rest
-    exhausted = False
-    while True:
-        cut = pending.rfind(b"</event")
-        cut = pending.find(b">", cut) + 1 if cut >= 0 else 0
-        if cut > 0:
-            limit = None if max_events is None else max_events - n_read
-            block = _parse(pending, cut, path, n_read, lines_before, limit)
-            parsed.append(block)
-            n_read += len(block)
-            if max_events is not None and n_read >= max_events:
-                return parsed, True
-            end = pending.find(_END_TAG, 0, cut)
-            if end >= 0:
-                # Events after the end: most likely two files written one after the other.
-                line = lines_before + pending.count(b"\n", 0, end) + 1
-                msg = (
-                    f"{path}: events after the closing </LesHouchesEvents> tag (line {line}); "
-                    "files joined together? Read each one separately"
-                )
-                raise InputFileError(msg)
-            lines_before += block.lines
-            pending = pending[cut:]
-        if exhausted:
-            break
-        try:
-            data = next(blocks, b"")
-        except DamagedGzip as err:
-            msg = f"{err}, after {n_read} complete events"
-            raise InputFileError(msg) from err
-        exhausted = not data
-        pending += data
+    parses = BlockParses(path, lines_before, max_events, parse_threads())
+    try:
+        pending = rest
+        exhausted = False
+        while True:
+            cut = pending.rfind(b"</event")
+            cut = pending.find(b">", cut) + 1 if cut >= 0 else 0
+            if cut > 0:
+                parses.add(pending, cut)
+                if parses.enough:
+                    return parses.finish(), True
+                end = pending.find(_END_TAG, 0, cut)
+                if end >= 0:
+                    # Events after the end: most likely two files written one after the other.
+                    msg = (
+                        f"{path}: events after the closing </LesHouchesEvents> tag (line "
+                        f"{parses.line_of(pending, end)}); files joined together? Read each "
+                        "one separately"
+                    )
+                    raise InputFileError(msg)
+                pending = pending[cut:]
+            if exhausted:
+                break
+            try:
+                data = next(blocks, b"")
+            except DamagedGzip as err:
+                parses.finish()
+                msg = f"{err}, after {parses.n_read} complete events"
+                raise InputFileError(msg) from err
+            exhausted = not data
+            pending += data
+        parsed = parses.finish()
+    finally:
+        parses.close()
     if _EVENT_TAG.search(pending):
-        msg = f"{path}: truncated file: event {n_read + 1} has no </event>"
+        msg = f"{path}: truncated file: event {parses.n_read + 1} has no </event>"
         raise InputFileError(msg)
     return parsed, _END_TAG in pending
-
-
-def _parse(
-    text: bytes, end: int, path: Path, first: int, lines_before: int, limit: int | None
-) -> EventBlock:
-    """Parse the events of ``text[:end]``."""
-    try:
-        return parse_block(text, limit, end)
-    except EventFormatError as err:
-        line = lines_before + text.count(b"\n", 0, err.offset) + 1
-        msg = f"{path}: event {first + err.event + 1} (line {line}): {err.problem}"
-        raise InputFileError(msg) from err
 
 
 def _parse_init(header: bytes, path: Path) -> dict[str, Any]:
