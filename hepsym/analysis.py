@@ -58,10 +58,11 @@ def analyze(
         HepsymError: from any stage, naming the file and the problem.
     """
     from hepsym.constraints import analyze_constraints
-    from hepsym.learning import learn_features
+    from hepsym.learning import start_learning_features, start_workers
     from hepsym.verdict import compare
 
     spec = (spec or StudySpec()).with_options(**options)
+    start_workers(spec.learn)  # ready by the time the features are
     notes: tuple[str, ...] = ()
     classes = None
     if isinstance(source, FeatureMatrix):
@@ -72,10 +73,12 @@ def analyze(
         fm, notes, classes = prepared.features, prepared.notes, prepared.classes
         spec = dataclasses.replace(spec, input=prepared.spec)
     fm.check_finite()
+    # the ensemble trains in the worker processes while this process checks constraints
+    learning = start_learning_features(fm, spec.learn, extra=_physics_combinations(fm))
     c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
     strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
     discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
-    l_result = learn_features(fm, spec.learn, extra=_physics_combinations(fm))
+    l_result = learning.result()
     spec = dataclasses.replace(spec, learn=dataclasses.replace(spec.learn, vae=l_result.config))
     verdict = compare(
         c_result,

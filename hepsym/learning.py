@@ -13,10 +13,11 @@ same for ``hepsym learn`` and ``hepsym analyze``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ from hepsym.relevance import (
 from hepsym.spec import LearnSpec, VAEConfig, with_fields
 from hepsym.vae import Ensemble, check_memory, member_seeds
 from hepsym.vae_inputs import MIN_BATCH, LearnInputs, check_features, learning_inputs
-from hepsym.vae_pool import default_workers, train_members
+from hepsym.vae_pool import Training, default_workers, start_training, warm
 
 __all__ = (
     "MIN_BATCH",
@@ -45,6 +46,7 @@ __all__ = (
     "Correlations",
     "LearnInputs",
     "LearnResult",
+    "PendingLearn",
     "check_features",
     "ensemble_dimension",
     "evaluate",
@@ -54,6 +56,9 @@ __all__ = (
     "learning_inputs",
     "load",
     "relevance_and_kl",
+    "start_learning",
+    "start_learning_features",
+    "start_workers",
 )
 
 
@@ -202,8 +207,12 @@ def evaluate(
     extra: Mapping[str, np.ndarray] | None = None,
     seed: int = 0,
     geometric: bool = True,
+    scores: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LearnResult:
     """Relevances, learned dimension, correlations and TwoNN of a trained ensemble on ``X``.
+
+    ``scores``: the members' ``(relevance, kl)`` over ``X`` in latent order, when already
+    computed (the worker processes compute them as they finish training).
 
     Raises:
         FeatureError: Bad ``X``, names or extra columns.
@@ -217,7 +226,7 @@ def evaluate(
     else:
         # relevance and KL over every event, accumulated chunk by chunk; what needs the
         # posterior means of single events (correlations, the learned surface) on a sample
-        rel, kl = streamed_relevance(model.encode, X)
+        rel, kl = scores if scores is not None else streamed_relevance(model.encode, X)
         pick = np.sort(np.random.default_rng(seed).choice(n, EVAL_SAMPLE, replace=False))
         X_s = X[pick]
         extra_s = {k: np.asarray(v)[pick] for k, v in (extra or {}).items()}
@@ -291,18 +300,98 @@ def learn(
         LearnError: Too few events for two batches, bad settings (latent < 1), no members.
         OptionError: an unknown option.
     """
+    return start_learning(X, names, spec, extra=extra, weights=weights, **options).result()
+
+
+@dataclass(frozen=True)
+class PendingLearn:
+    """A :func:`learn` under way: the ensemble trains (in worker processes, or in this
+    process when :meth:`result` is asked for); :meth:`result` waits and evaluates."""
+
+    training: Training
+    X: np.ndarray
+    names: tuple[str, ...]
+    spec: LearnSpec
+    extra: Mapping[str, np.ndarray] | None
+    notes: tuple[str, ...]
+    source: str = ""
+
+    def result(self) -> LearnResult:
+        """The :class:`LearnResult`, once the training is done; errors name the file."""
+        with _naming(self.source):
+            trained = self.training.result()
+            rel, kl = trained.relevance, trained.kl
+            scores = None if rel is None or kl is None else (rel, kl)
+            result = evaluate(
+                trained.model,
+                self.X,
+                self.names,
+                extra=self.extra,
+                seed=self.spec.seed,
+                geometric=self.spec.geometric,
+                scores=scores,
+            )
+        return dataclasses.replace(result, notes=self.notes) if self.notes else result
+
+
+def start_learning(
+    X: np.ndarray,
+    names: Sequence[str] | None = None,
+    spec: LearnSpec | None = None,
+    *,
+    extra: Mapping[str, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
+    **options: Any,
+) -> PendingLearn:
+    """:func:`learn`, started: the inputs checked and the training begun in the worker
+    processes; the caller goes on and asks the :class:`PendingLearn` for the result."""
     spec = _spec_with(spec, options)
     X, names = check_features(X, names)
+    train, notes = _training_sample(X, spec, weights)
+    check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
+    workers = _workers(spec)
+    if workers > 1:
+        notes = (
+            *notes,
+            f"the {spec.ensemble} VAEs trained over {workers} worker processes (--workers)",
+        )
+    training = start_training(
+        train,
+        spec.vae,
+        member_seeds(spec.seed, spec.ensemble),
+        workers,
+        score=X if len(X) > EVAL_SAMPLE else None,
+        device=spec.device,
+        threads=spec.threads,
+        progress=spec.progress,
+    )
+    return PendingLearn(training, X, tuple(names), spec, extra, notes)
+
+
+def start_workers(spec: LearnSpec | None = None) -> None:
+    """Start the worker processes the ensemble of ``spec`` will train on, in the
+    background, so that they are ready when the features are (nothing for one worker)."""
+    warm(_workers(spec or LearnSpec()))
+
+
+def _workers(spec: LearnSpec) -> int:
+    if spec.device != "cpu":
+        return 1
+    return spec.workers if spec.workers is not None else default_workers(spec.ensemble)
+
+
+def _training_sample(
+    X: np.ndarray, spec: LearnSpec, weights: np.ndarray | None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The events the VAEs train on (weighted or uniform sample, or all) and what it says."""
     n = len(X)
-    train = X
-    notes: tuple[str, ...] = ()
     w = None if weights is None else np.abs(np.asarray(weights, dtype=np.float64))
     if spec.weighted and w is not None and len(w) == n and np.ptp(w) > 0 and w.sum() > 0:
         size = n if spec.train_events is None else min(n, spec.train_events)
         rng = np.random.default_rng(spec.seed)
         train = X[rng.choice(n, size, replace=True, p=w / w.sum())]
         negative = int(np.sum(np.asarray(weights) < 0))
-        notes = (
+        return train, (
             f"VAEs trained on {size} events drawn with probability |weight| (with "
             f"replacement) from {n}"
             + (
@@ -312,34 +401,15 @@ def learn(
             )
             + "; weighted=False trains on the events as they are",
         )
-    elif spec.train_events is not None and n > spec.train_events:
+    if spec.train_events is not None and n > spec.train_events:
         pick = np.random.default_rng(spec.seed).choice(n, spec.train_events, replace=False)
-        train = X[np.sort(pick)]
-        notes = (
-            (
-                f"VAEs trained on a uniform sample of {spec.train_events} of {n} events "
-                f"(--train-events); relevances over all {n}; correlations and the learned "
-                f"surface on a sample of {min(n, EVAL_SAMPLE)}"
-            ),
+        note = (
+            f"VAEs trained on a uniform sample of {spec.train_events} of {n} events "
+            f"(--train-events); relevances over all {n}; correlations and the learned "
+            f"surface on a sample of {min(n, EVAL_SAMPLE)}"
         )
-    check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
-    workers = spec.workers if spec.workers is not None else default_workers(spec.ensemble)
-    if workers > 1 and spec.device == "cpu":
-        notes = (
-            *notes,
-            f"the {spec.ensemble} VAEs trained over {workers} worker processes (--workers)",
-        )
-    model = train_members(
-        train,
-        spec.vae,
-        member_seeds(spec.seed, spec.ensemble),
-        workers,
-        device=spec.device,
-        threads=spec.threads,
-        progress=spec.progress,
-    )
-    result = evaluate(model, X, names, extra=extra, seed=spec.seed, geometric=spec.geometric)
-    return dataclasses.replace(result, notes=notes) if notes else result
+        return X[np.sort(pick)], (note,)
+    return X, ()
 
 
 def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
@@ -358,22 +428,40 @@ def learn_features(
 
     The result's ``notes`` say what the rules changed; errors name the file.
     """
+    return start_learning_features(fm, spec, extra=extra, **options).result()
+
+
+def start_learning_features(
+    fm: FeatureMatrix,
+    spec: LearnSpec | None = None,
+    *,
+    extra: Mapping[str, np.ndarray] | None = None,
+    **options: Any,
+) -> PendingLearn:
+    """:func:`learn_features`, started (see :func:`start_learning`)."""
     spec = _spec_with(spec, options)
     inputs = learning_inputs(fm, spec.vae)
-    try:
-        result = learn(
+    with _naming(fm.source):
+        pending = start_learning(
             inputs.X,
             inputs.names,
             dataclasses.replace(spec, vae=inputs.vae),
             extra=extra,
             weights=fm.weights,
         )
+    return dataclasses.replace(pending, notes=(*inputs.notes, *pending.notes), source=fm.source)
+
+
+@contextlib.contextmanager
+def _naming(source: str | None) -> Iterator[None]:
+    """Errors raised meanwhile name ``source`` (the file) when they do not already."""
+    try:
+        yield
     except HepsymError as err:
-        if fm.source and fm.source not in str(err):
-            msg = f"{fm.source}: {err}"
+        if source and source not in str(err):
+            msg = f"{source}: {err}"
             raise type(err)(msg) from err
         raise
-    return dataclasses.replace(result, notes=(*inputs.notes, *result.notes))
 
 
 def load(path: str, *, device: str = "cpu") -> Ensemble:

@@ -3,30 +3,43 @@
 Member k of a batched ensemble depends on its seed only (``tests/test_vae.py`` checks it
 against training member k alone), so the members can be split into contiguous groups,
 each group trained batched in its own process with one torch thread, and the groups
-joined in seed order: the same ensemble as one process trains, to float32 rounding.
+joined in seed order: the same ensemble as one process trains, to float32 rounding. A
+worker also scores its members on every event (the sums behind the relevances), so the
+second core shares that pass too.
 
 The worker processes are started once, from a fork server that has imported torch and
 hepsym's VAE (so a worker starts in milliseconds, not the seconds torch's import takes),
-and reused by every ensemble of the session.
+and reused by every ensemble of the session. :func:`warm` starts them in the background
+while the events are read. Training runs in the workers while the caller goes on
+(:func:`start_training`), so a study checks its constraints meanwhile.
+
+The workers run only hepsym's functions, so they are started without importing the
+caller's ``__main__``: a script that calls ``hepsym.analyze`` at top level, without an
+``if __name__ == "__main__":`` guard, works as it would without worker processes
+(multiprocessing would otherwise run the script again in every worker).
 """
 
 from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.context
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from hepsym.relevance import streamed_relevance
 from hepsym.spec import VAEConfig
 from hepsym.vae import Ensemble, train_ensemble
 
-__all__ = ("default_workers", "train_members")
+__all__ = ("Trained", "Training", "default_workers", "start_training", "train_members", "warm")
 
 
 class _Pool:
@@ -34,9 +47,18 @@ class _Pool:
 
     executor: concurrent.futures.ProcessPoolExecutor | None = None
     size = 0
+    lock = threading.Lock()
 
     @classmethod
-    def get(cls, size: int) -> concurrent.futures.ProcessPoolExecutor:
+    def submit(
+        cls, size: int, fn: Callable[..., object], *args: object
+    ) -> concurrent.futures.Future:
+        """``fn(*args)`` on a pool of at least ``size`` workers, started if need be."""
+        with cls.lock, _main_not_imported():
+            return cls._get(size).submit(fn, *args)
+
+    @classmethod
+    def _get(cls, size: int) -> concurrent.futures.ProcessPoolExecutor:
         if cls.executor is not None and size <= cls.size:
             return cls.executor
         if cls.executor is not None:
@@ -44,7 +66,7 @@ class _Pool:
         context: multiprocessing.context.BaseContext
         if "forkserver" in multiprocessing.get_all_start_methods():
             server = multiprocessing.get_context("forkserver")
-            server.set_forkserver_preload(["torch", "hepsym.vae"])
+            server.set_forkserver_preload(["torch", "hepsym.vae_pool"])
             context = server
         else:  # macOS, Windows
             context = multiprocessing.get_context("spawn")
@@ -62,6 +84,26 @@ class _Pool:
 atexit.register(_Pool.close)
 
 
+@contextlib.contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """Processes started meanwhile do not import ``__main__`` (see the module docstring):
+    multiprocessing imports it in a new process when it has a ``__spec__`` or a
+    ``__file__``; both are put back afterwards."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    names = ("__spec__", "__file__")
+    saved = {k: main.__dict__[k] for k in names if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 #: members per worker process at least: a smaller group gains less than a process costs
 MIN_MEMBERS_PER_WORKER = 4
 
@@ -77,6 +119,101 @@ def default_workers(members: int) -> int:
     return max(1, min(cores, members // MIN_MEMBERS_PER_WORKER))
 
 
+def warm(workers: int) -> None:
+    """Start ``workers`` worker processes in the background and return at once (the fork
+    server's torch import then overlaps the caller's reading); nothing when 1."""
+    if workers > 1:
+        threading.Thread(target=_Pool.submit, args=(workers, os.getpid), daemon=True).start()
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A trained ensemble and, when events were given to score, its members' relevances
+    and KL divergences over them (``(members, latent)``, latent order; see
+    :func:`~hepsym.relevance.streamed_relevance`)."""
+
+    model: Ensemble
+    relevance: np.ndarray | None = None
+    kl: np.ndarray | None = None
+
+
+class Training:
+    """An ensemble being trained: in worker processes from the start, or in this process
+    when :meth:`result` is asked for."""
+
+    def __init__(
+        self,
+        groups: Sequence[Sequence[int]],
+        futures: Sequence[concurrent.futures.Future] = (),
+        here: Callable[[], Trained] | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        self._groups, self._futures, self._here, self._progress = groups, futures, here, progress
+        self._result: Trained | None = None
+
+    def result(self) -> Trained:
+        """Wait for the training (with a bar over members when asked) and return it."""
+        if self._result is None:
+            self._result = self._here() if self._here is not None else self._wait()
+        return self._result
+
+    def _wait(self) -> Trained:
+        from tqdm import tqdm
+
+        show = sys.stderr.isatty() if self._progress is None else self._progress
+        parts = []
+        with tqdm(
+            total=sum(len(g) for g in self._groups),
+            disable=not show,
+            unit="member",
+            desc="VAE ensemble",
+            leave=False,
+        ) as bar:
+            for f, g in zip(self._futures, self._groups, strict=True):
+                parts.append(f.result())
+                bar.update(len(g))
+        return _join(parts)
+
+
+def start_training(
+    X: np.ndarray,
+    config: VAEConfig,
+    seeds: Sequence[int],
+    workers: int,
+    *,
+    score: np.ndarray | None = None,
+    device: str = "cpu",
+    threads: int | None = None,
+    progress: bool | None = None,
+) -> Training:
+    """Start :func:`~hepsym.vae.train_ensemble` with the members split over ``workers``
+    processes (one group each, batched), and return at once; one process (training when
+    the result is asked for) when ``workers`` is 1, there is one member, or the device is
+    not the CPU.
+
+    Args:
+        X, config, seeds, device, progress: as :func:`~hepsym.vae.train_ensemble`
+            (no progress bar from worker processes).
+        workers: worker processes.
+        score: events to score the trained members on (relevance and KL sums), or ``None``.
+        threads: torch threads per process (default 1).
+    """
+    groups = [[int(s) for s in g] for g in np.array_split(np.asarray(seeds), workers) if len(g)]
+    if workers <= 1 or len(groups) <= 1 or device != "cpu":
+
+        def here() -> Trained:
+            model = train_ensemble(
+                X, config, seeds, device=device, threads=threads, progress=progress
+            )
+            return _scored(model, score)
+
+        return Training([list(seeds)], here=here)
+    futures = [
+        _Pool.submit(len(groups), _train_group, X, config, g, threads, score) for g in groups
+    ]
+    return Training(groups, futures, progress=progress)
+
+
 def train_members(
     X: np.ndarray,
     config: VAEConfig,
@@ -87,40 +224,45 @@ def train_members(
     threads: int | None = None,
     progress: bool | None = None,
 ) -> Ensemble:
-    """:func:`~hepsym.vae.train_ensemble` with the members split over ``workers``
-    processes (one group each, batched); one process when ``workers`` is 1, there is one
-    member, or the device is not the CPU.
+    """:func:`start_training`, waited for: the trained ensemble."""
+    training = start_training(
+        X, config, seeds, workers, device=device, threads=threads, progress=progress
+    )
+    return training.result().model
 
-    Args:
-        X, config, seeds, device, progress: as :func:`~hepsym.vae.train_ensemble`
-            (no progress bar from worker processes).
-        workers: worker processes.
-        threads: torch threads per process (default 1).
-    """
-    groups = [[int(s) for s in g] for g in np.array_split(np.asarray(seeds), workers) if len(g)]
-    if workers <= 1 or len(groups) <= 1 or device != "cpu":
-        return train_ensemble(X, config, seeds, device=device, threads=threads, progress=progress)
-    pool = _Pool.get(len(groups))
-    futures = [
-        pool.submit(train_ensemble, X, config, g, device=device, threads=threads, progress=False)
-        for g in groups
+
+def _train_group(
+    X: np.ndarray,
+    config: VAEConfig,
+    seeds: Sequence[int],
+    threads: int | None,
+    score: np.ndarray | None,
+) -> Trained:
+    """One worker's group: trained, then scored with the same torch threads."""
+    model = train_ensemble(X, config, seeds, threads=threads, progress=False)
+    torch.set_num_threads(1 if threads is None else max(1, int(threads)))
+    return _scored(model, score)
+
+
+def _scored(model: Ensemble, score: np.ndarray | None) -> Trained:
+    if score is None:
+        return Trained(model)
+    relevance, kl = streamed_relevance(model.encode, score)
+    return Trained(model, relevance, kl)
+
+
+def _join(parts: Sequence[Trained]) -> Trained:
+    """The groups' ensembles (and scores) as one, members in the groups' order."""
+    first = parts[0].model
+    models = [p.model for p in parts]
+    params = [
+        torch.cat(tensors, dim=0) for tensors in zip(*(m.params for m in models), strict=True)
     ]
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(
-        total=len(seeds), disable=not show, unit="member", desc="VAE ensemble", leave=False
-    ) as bar:
-        for f, g in zip(futures, groups, strict=True):
-            f.result()
-            bar.update(len(g))
-    return _join([f.result() for f in futures])
-
-
-def _join(parts: Sequence[Ensemble]) -> Ensemble:
-    """The ensembles of the groups as one, members in the groups' order."""
-    first = parts[0]
-    params = [torch.cat(tensors, dim=0) for tensors in zip(*(p.params for p in parts), strict=True)]
-    history = {k: np.concatenate([p.history[k] for p in parts]) for k in first.history}
-    seeds = [s for p in parts for s in p.seeds]
-    return Ensemble(first.config, seeds, first.mean, first.scale, params, history)
+    history = {k: np.concatenate([m.history[k] for m in models]) for k in first.history}
+    seeds = [s for m in models for s in m.seeds]
+    model = Ensemble(first.config, seeds, first.mean, first.scale, params, history)
+    if parts[0].relevance is None:
+        return Trained(model)
+    relevance = np.concatenate([p.relevance for p in parts if p.relevance is not None])
+    kl = np.concatenate([p.kl for p in parts if p.kl is not None])
+    return Trained(model, relevance, kl)

@@ -138,3 +138,44 @@ def test_members_over_two_processes_are_the_one_process_ensemble(square):
     np.testing.assert_allclose(_relevance(one, square), _relevance(two, square), atol=1e-5)
     # one worker, or one member: no process is started
     assert train_members(square, FAST, seeds[:1], 2).members == 1
+
+
+def test_workers_score_their_members_as_one_process_does(square):
+    """The relevance and KL sums each worker takes over the events are those of the
+    joined ensemble in this process, member by member."""
+    from hepsym.relevance import streamed_relevance
+    from hepsym.vae_pool import start_training
+
+    seeds = member_seeds(4, 5)
+    trained = start_training(square, FAST, seeds, 2, score=square).result()
+    relevance, kl = streamed_relevance(trained.model.encode, square)
+    assert trained.relevance is not None
+    assert trained.kl is not None
+    np.testing.assert_allclose(trained.relevance, relevance, rtol=1e-6)
+    np.testing.assert_allclose(trained.kl, kl, rtol=1e-6)
+    here = start_training(square, FAST, seeds, 1, score=square).result()
+    np.testing.assert_allclose(here.relevance, relevance, rtol=1e-5, atol=1e-6)
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """Worker processes do not import the caller's __main__: a plain script that trains at
+    top level runs once, not once more in every worker (multiprocessing's default)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from hepsym.vae import VAEConfig\n"
+        "from hepsym.vae_pool import train_members\n"
+        "print('started', flush=True)\n"
+        "X = np.random.default_rng(0).uniform(size=(400, 2))\n"
+        "cfg = VAEConfig(hidden=(8,), epochs=1, batch_size=64, latent=2)\n"
+        "print('members', train_members(X, cfg, [1, 2, 3, 4], 2).members, flush=True)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n").count("started") == 1
+    assert "members 4" in run.stdout

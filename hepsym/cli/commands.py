@@ -139,9 +139,10 @@ def add_discover(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from hepsym.learning import learn_features
+    from hepsym.learning import learn_features, start_workers
 
     spec = study_spec(args)
+    start_workers(spec.learn)  # ready by the time the features are
     fm, notes = features_for(args, spec)
     result = learn_features(fm, spec.learn)
     return _show(args, (*notes, *result.notes), result)
