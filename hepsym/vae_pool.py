@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from hepsym._cores import usable_cores
 from hepsym.relevance import streamed_relevance
 from hepsym.spec import VAEConfig
 from hepsym.vae import Ensemble, train_ensemble
@@ -112,11 +113,7 @@ def default_workers(members: int) -> int:
     """Worker processes for an ensemble of ``members``: one per core this process may
     use (``os.sched_getaffinity``), at most one per ``MIN_MEMBERS_PER_WORKER`` members,
     at least 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, members // MIN_MEMBERS_PER_WORKER))
+    return max(1, min(usable_cores(), members // MIN_MEMBERS_PER_WORKER))
 
 
 def warm(workers: int) -> None:

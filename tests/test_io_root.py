@@ -13,10 +13,11 @@ import uproot
 from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams, make_particles
 from hepsym.io import read
+from hepsym.io._root_iterate import _memory_size, _ranges
 from hepsym.io._root_kinds import _interpretation_kind, _leaf_kind, branch_kinds
 from hepsym.io._root_merge import _interleave
 from hepsym.io._root_naming import pid_from_name, recognise
-from hepsym.io.root import _memory_size, _ranges, read_root
+from hepsym.io.root import read_root
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "external"
 HZZ = DATA / "uproot-HZZ.root"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
-import os
 from pathlib import Path
 
 import numpy as np
 
+from hepsym._cores import usable_cores
 from hepsym.errors import InputFileError
 from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
 
@@ -26,11 +26,7 @@ __all__ = ("BlockParses", "parse_threads")
 
 def parse_threads() -> int:
     """Threads to parse blocks on: one per core this process may use, at most 4."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 4))
+    return min(usable_cores(), 4)
 
 
 class BlockParses:

@@ -22,10 +22,10 @@ written once, converted from the file's dtype on the way.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ import uproot
 from hepsym.errors import InputFileError
 from hepsym.events import Events
 from hepsym.io._plan import ReadPlan
+from hepsym.io._root_iterate import iterate
 from hepsym.io._root_kinds import branch_kinds
 from hepsym.io._root_levels import read_by_default
 from hepsym.io._root_naming import CollectionSpec, recognise, spec_from_mapping
@@ -42,7 +43,7 @@ from hepsym.io._root_tree import UPROOT_ERRORS, damage, describe, select_tree
 from hepsym.io.options import ReadOptions, read_options
 from hepsym.momenta import check_momenta
 
-__all__ = ("read_root", "tree_entries")
+__all__ = ("RootLayout", "events_from_arrays", "read_root", "root_layout", "tree_entries")
 
 
 def read_root(
@@ -138,23 +139,96 @@ def _read(p: Path, opts: ReadOptions) -> Events:
         msg = f"{p}: cannot open ROOT file, {damage(p)} ({describe(err)})"
         raise InputFileError(msg) from err
     with file:
-        obj, tree_name, fmt = select_tree(file, p, opts.tree)
-        kinds = _branch_kinds(obj, fmt, p)
-        specs, not_read = _select_collections(p, tree_name, kinds, opts.collections, opts.branches)
-        plan = ReadPlan.make(p, specs, kinds, opts.species)
+        obj, layout = _layout(file, p, opts)
         chunks = (
-            plan.chunk(arrays, f"{p}: tree {tree_name!r}")
-            for arrays in _iterate(obj, p, plan.wanted, opts)
+            layout.plan.chunk(arrays, layout.where)
+            for arrays in iterate(obj, p, layout.branches, opts)
         )
-        extra = {"tree": tree_name, "entries_in_tree": int(obj.num_entries), "not_read": not_read}
-        events = plan.events(list(chunks), p, fmt, opts.beams, extra)
-    if opts.entries is None:
-        return events
-    # a partition of the tree: messages name its entries, counted from its first
-    start = opts.entries[0]
+        events = layout.plan.events(list(chunks), p, layout.fmt, opts.beams, layout.extra)
+    return events if opts.entries is None else _partition(events, opts.entries[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class RootLayout:
+    """What reading one ROOT file's tree takes, found from its header: which branches
+    (:attr:`branches`) and how a chunk of them becomes particles. A chunk read by other
+    means (``uproot.dask``, say) becomes :class:`~hepsym.events.Events` with
+    :func:`events_from_arrays`, as :func:`read_root` would have made them."""
+
+    path: Path
+    tree: str
+    fmt: str
+    plan: ReadPlan
+    extra: dict[str, Any]
+
+    @property
+    def branches(self) -> list[str]:
+        """The branches to read."""
+        return list(self.plan.wanted)
+
+    @property
+    def where(self) -> str:
+        """The file and tree, for messages."""
+        return f"{self.path}: tree {self.tree!r}"
+
+
+def root_layout(
+    path: str | os.PathLike[str], options: ReadOptions | None = None, **fields: Any
+) -> RootLayout:
+    """The :class:`RootLayout` of the tree :func:`read_root` would read with these
+    options (only the file's header is read).
+
+    Raises:
+        InputFileError: as :func:`read_root`.
+    """
+    from hepsym.io import check_path
+
+    opts = read_options(options, **fields)
+    p = check_path(path)
+    try:
+        with uproot.open(p) as file:
+            return _layout(file, p, opts)[1]
+    except InputFileError:
+        raise
+    except UPROOT_ERRORS as err:
+        msg = f"{p}: cannot open ROOT file, {damage(p)} ({describe(err)})"
+        raise InputFileError(msg) from err
+
+
+def events_from_arrays(
+    layout: RootLayout,
+    arrays: ak.Array,
+    start: int | None = None,
+    options: ReadOptions | None = None,
+) -> Events:
+    """The events of ``arrays``: ``layout.branches`` of the whole tree, or of a
+    partition from entry ``start`` on (its messages then name its entries), with the
+    reader's checks (``options``: ``beams``, ``drop_bad_events``)."""
+    opts = options or ReadOptions()
+    plan = copy.copy(layout.plan)
+    plan.notes = []  # this chunk's own
+    events = plan.events(
+        [plan.chunk(arrays, layout.where)], layout.path, layout.fmt, opts.beams, layout.extra
+    )
+    if start is not None:
+        events = _partition(events, start)
+    return check_momenta(events, drop_bad_events=opts.drop_bad_events)
+
+
+def _layout(file: Any, p: Path, opts: ReadOptions) -> tuple[Any, RootLayout]:
+    obj, tree_name, fmt = select_tree(file, p, opts.tree)
+    kinds = _branch_kinds(obj, fmt, p)
+    specs, not_read = _select_collections(p, tree_name, kinds, opts.collections, opts.branches)
+    plan = ReadPlan.make(p, specs, kinds, opts.species)
+    extra = {"tree": tree_name, "entries_in_tree": int(obj.num_entries), "not_read": not_read}
+    return obj, RootLayout(p, tree_name, fmt, plan, extra)
+
+
+def _partition(events: Events, start: int) -> Events:
+    """A partition of the tree: messages name its entries, counted from its first."""
     return dataclasses.replace(
         events,
-        source=f"{p} [entries {start}:{start + len(events)}]",
+        source=f"{events.source} [entries {start}:{start + len(events)}]",
         metadata={**events.metadata, "entries": (start, start + len(events))},
     )
 
@@ -220,100 +294,3 @@ def _select_collections(
         )
         raise InputFileError(msg)
     return list({s.name.lower(): s for s in specs}.values()), not_read
-
-
-def _iterate(obj: Any, path: Path, wanted: list[str], opts: ReadOptions) -> Iterator[ak.Array]:
-    """Chunks of the wanted branches; at least one (possibly empty) chunk."""
-    step_size, max_events = opts.chunk, opts.max_events
-    wanted_set = set(wanted)
-
-    def keep(name: str) -> bool:
-        return name in wanted_set
-
-    def fail(err: BaseException) -> InputFileError:
-        msg = f"{path}: cannot read {obj.name!r}, {damage(path)} ({describe(err)})"
-        return InputFileError(msg)
-
-    try:
-        chunks: Iterator[ak.Array]
-        if opts.entries is not None:  # a partition: iterate within it
-            n = int(obj.num_entries)
-            start, stop = min(opts.entries[0], n), min(opts.entries[1], n)
-            if max_events is not None:
-                stop = min(stop, start + max_events)
-            chunks = obj.iterate(
-                filter_name=keep, step_size=step_size, entry_start=start, entry_stop=stop
-            )
-        else:
-            ranges = _ranges(obj, keep, step_size, max_events)
-            chunks = (
-                (obj.arrays(filter_name=keep, entry_start=a, entry_stop=b, array_cache=None)
-                 for a, b in ranges)
-                if ranges is not None
-                else obj.iterate(filter_name=keep, step_size=step_size, entry_stop=max_events)
-            )  # fmt: skip
-    except UPROOT_ERRORS as err:
-        raise fail(err) from err
-    yielded = False
-    while True:
-        try:
-            chunk = next(chunks)
-        except StopIteration:
-            break
-        except UPROOT_ERRORS as err:
-            raise fail(err) from err
-        yielded = True
-        yield chunk
-    if not yielded:
-        try:
-            yield obj.arrays(filter_name=keep, entry_start=0, entry_stop=0)
-        except UPROOT_ERRORS as err:
-            raise fail(err) from err
-
-
-#: ``uproot``'s memory sizes, e.g. ``"100 MB"`` or ``"1 GiB"``.
-_MEMORY_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMGT])(i?)B\s*$", re.IGNORECASE)
-
-
-def _memory_size(text: str) -> int | None:
-    """Bytes in a memory size string, ``None`` if it is not one."""
-    m = _MEMORY_SIZE.match(text)
-    if m is None:
-        return None
-    power = "KMGT".index(m[2].upper()) + 1
-    return int(float(m[1]) * (1024 if m[3] else 1000) ** power)
-
-
-def _ranges(
-    obj: Any, keep: Callable[[str], bool], step_size: str | int, max_events: int | None
-) -> list[tuple[int, int]] | None:
-    """Entry ranges of the chunks, cut at cluster boundaries; ``None``: ``iterate``'s.
-
-    ``iterate`` cuts at fixed entry counts, so a basket straddling a cut is read for
-    both chunks; cutting where every wanted branch starts a new basket reads each
-    basket once, and a single ``arrays`` call skips ``iterate``'s bookkeeping.
-    """
-    entries = obj.num_entries if max_events is None else min(max_events, obj.num_entries)
-    if isinstance(step_size, int):
-        return [(0, entries)] if entries <= step_size else None
-    limit = _memory_size(step_size)
-    if limit is not None and obj.has_member("fTotBytes") and obj.member("fTotBytes") <= limit:
-        return [(0, entries)]  # the whole tree fits: no need to size the wanted branches
-    per_step = max(int(obj.num_entries_for(step_size, filter_name=keep)), 1)
-    if entries <= per_step:
-        return [(0, entries)]
-    if not hasattr(obj, "common_entry_offsets"):  # RNTuple: iterate goes by cluster
-        return None
-    bounds = [b for b in obj.common_entry_offsets(filter_name=keep) if 0 < b < entries]
-    ranges: list[tuple[int, int]] = []
-    start = last = 0
-    for bound in [*bounds, entries]:
-        if bound - start > per_step and last > start:
-            ranges.append((start, last))
-            start = last
-        while bound - start > per_step:  # a cluster larger than a step is cut inside
-            ranges.append((start, start + per_step))
-            start += per_step
-        last = bound
-    ranges.append((start, entries))
-    return ranges
