@@ -7,7 +7,8 @@ file's events in memory at a time), on a ``dask.distributed`` cluster when the s
 :class:`~hepsym.spec.ScaleSpec` asks (``--dask`` starts a ``LocalCluster`` for the
 machine, ``--scheduler ADDRESS`` joins a running one). Both give the same answer: the
 first file decides what hepsym chooses by itself (the selection, the features), so that
-every file is treated alike; on Dask the others then run in parallel. A worker that dies
+every file is treated alike; on Dask the others then run in parallel (ROOT trees read by
+``uproot.dask``, see :mod:`hepsym.dask_root`). A worker that dies
 is replaced and its task retried by Dask. A file that fails names itself and stops the
 study, or with ``skip_bad_files`` is skipped and counted.
 
@@ -53,10 +54,11 @@ def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
         return prepare(spec)
     if scale.distributed:
         with _client(scale) as (client, notes):
-            parts, skipped = _run(client, spec, entries, scale.skip_bad_files)
+            parts, skipped, n_uproot = _run(client, spec, entries, scale.skip_bad_files)
             peaks = [p for p in client.run(_peak_mib).values() if p is not None]
         notes.append(
             f"Dask: {_count(files, entries)}, one task each"
+            + (f" ({n_uproot} read by uproot.dask)" if n_uproot else "")
             + (f"; peak memory of a worker {max(peaks):.0f} MiB" if peaks else "")
         )
     else:
@@ -172,8 +174,9 @@ def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
 
 def _run(
     client: Any, spec: InputSpec, entries: Sequence[FileEntry], skip_bad: bool
-) -> tuple[list[tuple[FileEntry, Part]], list[str]]:
-    """The partitions of the files that read, in file order, and why the others failed.
+) -> tuple[list[tuple[FileEntry, Part]], list[str], int]:
+    """The partitions of the files that read, in file order, why the others failed, and
+    how many were read by ``uproot.dask`` (ROOT TTrees; see :mod:`hepsym.dask_root`).
 
     Every file starts at once with the study's spec. The first file that reads decides
     the selection and features for all: a file whose own choice differs from it (a
@@ -183,12 +186,26 @@ def _run(
     distributed = _import_distributed()
     from tqdm import tqdm
 
+    from hepsym.dask_root import submit_root
+
     done: dict[int, Part] = {}
     skipped: list[str] = []
-    futures = {
-        client.submit(_read_part, spec, entry, retries=RETRIES, pure=False): i
-        for i, entry in enumerate(entries)
-    }
+    futures: dict[Any, int] = {}
+
+    def elsewise(i: int, error: HepsymError | None) -> None:
+        if error is None:  # not a TTree: hepsym's reader on the worker
+            futures[client.submit(_read_part, spec, entries[i], retries=RETRIES, pure=False)] = i
+        elif skip_bad:
+            skipped.append(str(error))
+        else:
+            raise error
+
+    root = [(i, e) for i, e in enumerate(entries) if _is_root(e)]
+    by_uproot = submit_root(client, spec, root, RETRIES, elsewise)
+    futures.update(by_uproot)
+    for i, entry in enumerate(entries):
+        if not _is_root(entry):
+            elsewise(i, None)
     bar = tqdm(total=len(entries), desc="files", file=sys.stderr, disable=None, leave=False)
     with bar:
         for future in distributed.as_completed(futures):
@@ -198,7 +215,7 @@ def _run(
                 done[i] = part
             bar.update(1)
     if not done:
-        return [], skipped
+        return [], skipped, 0
     first = done[min(done)].spec
     again = {
         i: client.submit(_read_part, first, entries[i], retries=RETRIES, pure=False)
@@ -211,7 +228,17 @@ def _run(
             del done[i]
         else:
             done[i] = part
-    return [(entries[i], done[i]) for i in sorted(done)], skipped
+    n_uproot = sum(1 for i in by_uproot.values() if i in done and i not in again)
+    return [(entries[i], done[i]) for i in sorted(done)], skipped, n_uproot
+
+
+def _is_root(entry: FileEntry) -> bool:
+    from hepsym.io import detect_format
+
+    try:
+        return detect_format(entry.path) == "root"
+    except HepsymError:
+        return False  # its task will fail, naming it (or skip it, as asked)
 
 
 def _run_here(
@@ -250,8 +277,12 @@ def _result(
         error: HepsymError = err
     except distributed.KilledWorker as err:
         error = InputFileError(f"{entry.path}: its worker died {RETRIES + 1} times ({err})")
-    except (OSError, MemoryError, ValueError, KeyError, TypeError) as err:
-        error = InputFileError(f"{entry.path}: {type(err).__name__}: {err}")
+    except Exception as err:  # a reader's own error, raised by uproot on the worker
+        from hepsym.io._root_tree import UPROOT_ERRORS, describe
+
+        if not isinstance(err, UPROOT_ERRORS):
+            raise
+        error = InputFileError(f"{entry.path}: cannot be read ({describe(err)})")
     if not skip_bad:
         raise error
     skipped.append(str(error))

@@ -79,6 +79,27 @@ def test_nanoaod_files_on_dask(tmp_path: Path, threads: str) -> None:
     dask = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
     np.testing.assert_array_equal(local.features.X, dask.features.X)
     assert local.features.n_input == 3 * 40
+    assert any(
+        n.startswith("Dask: 3 files, one task each (3 read by uproot.dask)") for n in dask.notes
+    )
+
+
+def test_a_root_file_with_damaged_baskets_names_itself(tmp_path: Path, threads: str) -> None:
+    """Its header reads (so uproot.dask plans it); its baskets fail on the worker: the
+    error names the file, or the file is skipped and counted."""
+    good = [tmp_path / f"nano_{i}.root" for i in range(2)]
+    for p in good:
+        p.write_bytes(NANO.read_bytes())
+    data = bytearray(NANO.read_bytes())
+    data[len(data) // 5 : len(data) // 2] = bytes(len(data) // 2 - len(data) // 5)
+    bad = tmp_path / "nano_bad.root"
+    bad.write_bytes(bytes(data))
+    spec = InputSpec(path=tuple(map(str, [good[0], bad, good[1]])), select="Muon: mu+ mu-")
+    with pytest.raises(InputFileError, match=r"nano_bad\.root: .*DeserializationError"):
+        hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads))
+    skipped = hepsym_cluster.prepare_study(spec, ScaleSpec(scheduler=threads, skip_bad_files=True))
+    assert skipped.features.n_input == 2 * 40
+    assert any(n.startswith("1 of 3 files skipped") and "nano_bad.root" in n for n in skipped.notes)
 
 
 def test_a_bad_file_names_itself_or_is_skipped(files: list[Path], threads: str) -> None:
@@ -168,7 +189,10 @@ def test_a_big_root_tree_is_read_in_partitions(threads: str) -> None:
     np.testing.assert_array_equal(here.features.X, whole.features.X)
     np.testing.assert_array_equal(dask.features.X, whole.features.X)
     assert here.notes == whole.notes
-    assert any(n.startswith("Dask: 1 file in 3 partitions, one task each") for n in dask.notes)
+    assert any(
+        n.startswith("Dask: 1 file in 3 partitions, one task each (3 read by uproot.dask)")
+        for n in dask.notes
+    )
     assert dask.features.source == hzz
     part = hepsym.read(hzz, entries=(1000, 2000))
     assert part.source == f"{hzz} [entries 1000:2000]"
