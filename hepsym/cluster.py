@@ -136,20 +136,28 @@ def _peak_mib() -> float | None:
 
 def _partitions(files: Sequence[FileEntry], spec: InputSpec, size: int) -> tuple[FileEntry, ...]:
     """The files, each ROOT tree of more than ``size`` entries cut into ranges of
-    ``size`` (only a file's header is read here)."""
+    ``size``, each uncompressed LHE file of more than about ``size`` events into
+    event-aligned byte ranges of about that many (only a few MB of a file are read here)."""
     from hepsym.io import detect_format
+    from hepsym.io.lhe import event_ranges
     from hepsym.io.root import tree_entries
 
     out: list[FileEntry] = []
     for f in files:
         try:
-            n = tree_entries(f.path, f.tree or spec.tree) if detect_format(f.path) == "root" else 0
-        except HepsymError:
-            n = 0  # its task will fail, naming it (or skip it, as asked)
-        if n <= size:
+            fmt = detect_format(f.path)
+            n = tree_entries(f.path, f.tree or spec.tree) if fmt == "root" else 0
+            ranges = event_ranges(f.path, size) if fmt == "lhe" else None
+        except (HepsymError, OSError):
+            n, ranges = 0, None  # its task will fail, naming it (or skip it, as asked)
+        if ranges is not None:
+            out.extend(dataclasses.replace(f, byte_range=r) for r in ranges)
+        elif n > size:
+            out.extend(
+                dataclasses.replace(f, entries=(a, min(a + size, n))) for a in range(0, n, size)
+            )
+        else:
             out.append(f)
-            continue
-        out.extend(dataclasses.replace(f, entries=(a, min(a + size, n))) for a in range(0, n, size))
     return tuple(out)
 
 
@@ -167,6 +175,8 @@ def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
         options = dataclasses.replace(options, tree=entry.tree)
     if entry.entries is not None:
         options = dataclasses.replace(options, entries=entry.entries)
+    if entry.byte_range is not None:
+        options = dataclasses.replace(options, byte_range=entry.byte_range)
     events = read(entry.path, options)
     # the partitions of a file join as that file (its read already named the entries)
     return prepare_part(file_spec, dataclasses.replace(events, source=entry.path))

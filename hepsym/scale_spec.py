@@ -24,7 +24,9 @@ class ScaleSpec:
         skip_bad_files: a file that fails to read is skipped and counted, instead of
             stopping the study.
         partition_entries: a ROOT tree with more entries is read as partitions of this
-            many entries (one task each on Dask; one after another in process).
+            many entries, an uncompressed LHE file of more events as event-aligned byte
+            ranges of about this many (one task each on Dask; one after another in
+            process).
     """
 
     dask: bool = False

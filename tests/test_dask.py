@@ -198,3 +198,23 @@ def test_a_big_root_tree_is_read_in_partitions(threads: str) -> None:
     assert part.source == f"{hzz} [entries 1000:2000]"
     limited = hepsym_cluster.prepare_study(dataclasses.replace(spec, max_events=1500), scale)
     assert limited.features.n_input == 1500
+
+
+def test_a_big_plain_lhe_file_is_read_in_byte_ranges(tmp_path: Path, threads: str) -> None:
+    """The shipped e+e- sample, gunzipped, in event-aligned byte ranges of about 3000
+    events: the answer of one read, in process and on Dask; a gzipped file is one task."""
+    plain = tmp_path / "ee.lhe"
+    plain.write_bytes(gzip.decompress(EE.read_bytes()))
+    spec = InputSpec(path=str(plain))
+    whole = hepsym.prepare(spec)
+    scale = ScaleSpec(partition_entries=3000)
+    here = hepsym_cluster.prepare_study(spec, scale)
+    dask = hepsym_cluster.prepare_study(spec, dataclasses.replace(scale, scheduler=threads))
+    np.testing.assert_array_equal(here.features.X, whole.features.X)
+    np.testing.assert_array_equal(dask.features.X, whole.features.X)
+    assert here.notes == whole.notes
+    assert any(n.startswith("Dask: 1 file in 4 partitions, one task each") for n in dask.notes)
+    limited = hepsym_cluster.prepare_study(dataclasses.replace(spec, max_events=4000), scale)
+    assert limited.features.n_input == 4000
+    gz = hepsym_cluster.prepare_study(dataclasses.replace(spec, path=str(EE)), scale)
+    np.testing.assert_array_equal(gz.features.X, whole.features.X)

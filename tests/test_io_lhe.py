@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 from pathlib import Path
 
 import awkward as ak
@@ -489,3 +490,33 @@ def test_not_gzip_lhe(tmp_path):
     path = write(tmp_path, gzip.compress(b"hello world\n" * 100), "x.lhe.gz")
     with pytest.raises(InputFileError, match="not an LHE file"):
         read_lhe(path)
+
+
+def test_byte_ranges_hold_every_event_once(tmp_path):
+    """Issue 17: event-aligned byte ranges of a plain file read, one after the other, the
+    events of one read; a bad event in a late range keeps its file line number."""
+    from hepsym.io.lhe import event_ranges
+
+    plain = write(
+        tmp_path, gzip.decompress((EXTERNAL.parent / "ee_mumu_80GeV.lhe.gz").read_bytes())
+    )
+    whole = read_lhe(plain)
+    ranges = event_ranges(plain, 3000)
+    assert ranges is not None
+    assert len(ranges) == 4
+    assert ranges[-1][1] == plain.stat().st_size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    parts = [read_lhe(plain, byte_range=r) for r in ranges]
+    assert sum(len(p) for p in parts) == len(whole)
+    assert ak.all(ak.concatenate([p.particles.px for p in parts]) == whole.particles.px)
+    assert parts[2].source == f"{plain} [bytes {ranges[2][0]}:{ranges[2][1]}]"
+    assert event_ranges(plain, 10**6) is None  # one range would do
+    assert event_ranges(EXTERNAL.parent / "ee_mumu_80GeV.lhe.gz", 100) is None  # gzip
+    text = plain.read_bytes()
+    at = ranges[2][0] + text[ranges[2][0] :].index(b"\n", 200) + 1  # a line of event 1
+    line = text[:at].count(b"\n") + 1
+    bad = write(tmp_path, text[:at] + b"   x" + text[at:], "bad.lhe")
+    with pytest.raises(InputFileError, match=rf"bad\.lhe: event 1 \(line {line}\)"):
+        read_lhe(bad, byte_range=(ranges[2][0], ranges[2][1] + 4))
+    with pytest.raises(InputFileError, match="a byte range needs an uncompressed file"):
+        read_lhe(EXTERNAL.parent / "ee_mumu_80GeV.lhe.gz", byte_range=(0, 100))

@@ -172,6 +172,7 @@ def read(
             beams=opts.beams,
             strict=opts.strict,
             drop_bad_events=opts.drop_bad_events,
+            byte_range=opts.byte_range,
         )
     if fmt == "parquet":
         from hepsym.io.parquet import read_parquet

@@ -24,8 +24,11 @@ BLOCK_SIZE = 16 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_blocks(path: Path) -> Generator[bytes, None, None]:
-    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each.
+def read_blocks(
+    path: Path, byte_range: tuple[int, int] | None = None
+) -> Generator[bytes, None, None]:
+    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each;
+    only the bytes ``byte_range`` of a plain file when given.
 
     Gzip is recognised by its magic bytes and inflated here rather than with
     :mod:`gzip`, so that a truncated stream still yields the text before the cut.
@@ -40,10 +43,19 @@ def read_blocks(path: Path) -> Generator[bytes, None, None]:
         raise InputFileError(msg) from err
     with f:
         if f.read(2) != _GZIP_MAGIC:
-            f.seek(0)
-            while data := f.read(BLOCK_SIZE):
+            start, stop = byte_range or (0, None)
+            f.seek(start)
+            left = None if stop is None else stop - start
+            while data := f.read(BLOCK_SIZE if left is None else min(BLOCK_SIZE, left)):
                 yield data
+                if left is not None:
+                    left -= len(data)
+                    if left <= 0:
+                        return
             return
+        if byte_range is not None:
+            msg = f"{path}: a byte range needs an uncompressed file (gzip is read from its start)"
+            raise InputFileError(msg)
         f.seek(0)
         yield from _ahead(_inflate(f, path))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +35,22 @@ class BlockParses:
 
     Args:
         path: the file, for error messages.
-        lines_before: lines of the file before the first block's text.
+        lines_before: lines of the file before the first block's text (or a function
+            that counts them, called only for an error message).
         max_events: stop after this many events (the blocks are then parsed in turn).
         threads: parsing threads (1: in the caller's thread).
     """
 
-    def __init__(self, path: Path, lines_before: int, max_events: int | None, threads: int) -> None:
-        self.path, self.lines, self.max_events = path, lines_before, max_events
+    def __init__(
+        self,
+        path: Path,
+        lines_before: int | Callable[[], int],
+        max_events: int | None,
+        threads: int,
+    ) -> None:
+        self.path, self.max_events = path, max_events
+        self._before = lines_before
+        self.lines = 0  # in the blocks taken
         self.blocks: list[EventBlock] = []
         self.n_read = 0
         self._pool = (
@@ -82,12 +92,15 @@ class BlockParses:
     def line_of(self, text: bytes, offset: int) -> int:
         """The file's line number of ``text[offset]``, ``text`` being the next block."""
         self.finish()
-        return self.lines + text.count(b"\n", 0, offset) + 1
+        return self._lines_before() + self.lines + text.count(b"\n", 0, offset) + 1
 
     def close(self) -> None:
         """Stop the threads (what is still queued is dropped)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _lines_before(self) -> int:
+        return self._before if isinstance(self._before, int) else self._before()
 
     def _collect(self) -> None:
         future, text = self._pending.popleft()
@@ -103,7 +116,7 @@ class BlockParses:
         self.lines += block.lines
 
     def _error(self, err: EventFormatError, text: bytes) -> InputFileError:
-        line = self.lines + text.count(b"\n", 0, err.offset) + 1
+        line = self._lines_before() + self.lines + text.count(b"\n", 0, err.offset) + 1
         msg = f"{self.path}: event {self.n_read + err.event + 1} (line {line}): {err.problem}"
         return InputFileError(msg)
 

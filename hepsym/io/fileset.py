@@ -32,11 +32,13 @@ Source = str | os.PathLike[str]
 @dataclass(frozen=True)
 class FileEntry:
     """One event file of a sample, the tree to read in it (``None``: the default), and
-    for a partition of a big ROOT file its entries ``[start, stop)``."""
+    for a partition of a big ROOT file its entries ``[start, stop)``, of a big plain LHE
+    file its bytes."""
 
     path: str
     tree: str | None = None
     entries: tuple[int, int] | None = None
+    byte_range: tuple[int, int] | None = None
 
 
 def is_fileset(path: Source) -> bool:

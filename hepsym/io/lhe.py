@@ -27,7 +27,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,12 @@ from hepsym.events import Beams, Events, make_particles
 from hepsym.io._lhe_blocks import DamagedGzip, read_blocks
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
 from hepsym.io._lhe_parse import EventBlock
+from hepsym.io._lhe_ranges import event_ranges
 from hepsym.io._lhe_threads import BlockParses, parse_threads
 from hepsym.momenta import check_momenta
 from hepsym.particles import pdg_charge
 
-__all__ = ("read_lhe",)
+__all__ = ("event_ranges", "read_lhe")
 
 _INIT = re.compile(rb"<init(?:\s[^>]*)?>(.*?)</init\s*>", re.DOTALL)
 _INIT_END = re.compile(rb"</init\s*>")
@@ -73,6 +74,7 @@ def read_lhe(
     beams: Beams | None = None,
     strict: bool = False,
     drop_bad_events: bool = False,
+    byte_range: tuple[int, int] | None = None,
 ) -> Events:
     """Read an LHE file, plain or gzipped (recognised by its first bytes).
 
@@ -93,6 +95,10 @@ def read_lhe(
             error, not a :class:`~hepsym.errors.HepsymWarning`.
         drop_bad_events: remove events with an invalid momentum or weight (with a
             warning) instead of raising; see :func:`hepsym.momenta.check_momenta`.
+        byte_range: read only the events of these bytes of an uncompressed file, a
+            range from :func:`event_ranges` (a partition of a big file; its source and
+            messages name the range, events counted from its first, lines from the
+            file's start).
 
     Returns:
         The events, with XWGTUP as weights (negative weights kept) and, in
@@ -116,7 +122,10 @@ def read_lhe(
     try:
         header, rest = _read_header(blocks, p)
         init = _parse_init(header, p)
-        parsed, complete = _read_events(rest, blocks, p, header.count(b"\n"), max_events)
+        if byte_range is None:
+            parsed, complete = _read_events(rest, blocks, p, header.count(b"\n"), max_events)
+        else:
+            parsed, complete = _read_range(p, byte_range, max_events)
     finally:
         blocks.close()
     n_events = sum(len(b) for b in parsed)
@@ -137,11 +146,30 @@ def read_lhe(
         particles=_particles(parsed),
         weights=weights,
         beams=beams if beams is not None else init["beams"],
-        source=str(path),
+        source=str(path) if byte_range is None else f"{p} [bytes {byte_range[0]}:{byte_range[1]}]",
         format="lhe",
-        metadata=metadata,
+        metadata=metadata if byte_range is None else {**metadata, "bytes": byte_range},
     )
     return check_momenta(events, drop_bad_events=drop_bad_events)
+
+
+def _read_range(
+    p: Path, byte_range: tuple[int, int], max_events: int | None
+) -> tuple[list[EventBlock], bool]:
+    """The events of the bytes ``byte_range``; a range that stops before the end of the
+    file needs no closing tag."""
+    start, stop = byte_range
+
+    def lines_before() -> int:  # only for an error message: a pass over the bytes before
+        blocks = read_blocks(p, (0, start)) if start else iter(())
+        return sum(block.count(b"\n") for block in blocks)
+
+    blocks = read_blocks(p, byte_range)
+    try:
+        parsed, complete = _read_events(b"", blocks, p, lines_before, max_events)
+    finally:
+        blocks.close()
+    return parsed, complete or stop < p.stat().st_size
 
 
 def _read_header(blocks: Iterator[bytes], path: Path) -> tuple[bytes, bytes]:
@@ -172,7 +200,7 @@ def _read_events(
     rest: bytes,
     blocks: Iterator[bytes],
     path: Path,
-    lines_before: int,
+    lines_before: int | Callable[[], int],
     max_events: int | None,
 ) -> tuple[list[EventBlock], bool]:
     """Parse the events block by block, each cut after its last ``</event>`` (on

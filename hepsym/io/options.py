@@ -30,6 +30,7 @@ _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "species": ("root", "parquet"),
     "statuses": ("hepmc3", "hepmc2"),
     "entries": ("root",),
+    "byte_range": ("lhe",),
 }
 _FORMAT_NAMES = {
     "lhe": "LHE",
@@ -83,6 +84,9 @@ class ReadOptions:
             4); ``None`` or ``"all"`` keeps every particle of the record.
         entries: ROOT: read only the entries ``[start, stop)`` of the tree (a partition
             of a big file); ``max_events`` counts from ``start``.
+        byte_range: LHE: read only the events of the bytes ``[start, stop)`` of an
+            uncompressed file, a range made by :func:`hepsym.io.lhe.event_ranges` (whole
+            events; the header is read from the file's start).
     """
 
     max_events: int | None = None
@@ -96,6 +100,7 @@ class ReadOptions:
     species: Mapping[str, str | int] | None = None
     statuses: tuple[int, ...] | None = HEPMC_STATUSES
     entries: tuple[int, int] | None = None
+    byte_range: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         check_max_events(self.max_events)
@@ -116,22 +121,24 @@ class ReadOptions:
                 msg = f"statuses must be integers, got {self.statuses!r}"
                 raise OptionError(msg)
             object.__setattr__(self, "statuses", tuple(int(s) for s in statuses))
-        self._check_entries()
+        for name in ("entries", "byte_range"):
+            self._check_range(name)
         if self.step_size is not None and not isinstance(self.step_size, (str, int)):
             msg = f"step_size must be a size like '100 MB' or entries, got {self.step_size!r}"
             raise OptionError(msg)
 
-    def _check_entries(self) -> None:
-        if self.entries is None:
+    def _check_range(self, name: str) -> None:
+        given = getattr(self, name)
+        if given is None:
             return
         try:
-            start, stop = (int(x) for x in self.entries)
+            start, stop = (int(x) for x in given)
         except (TypeError, ValueError):
             start, stop = -1, -1
         if not 0 <= start < stop:
-            msg = f"entries must be (start, stop) with 0 <= start < stop, got {self.entries!r}"
+            msg = f"{name} must be (start, stop) with 0 <= start < stop, got {given!r}"
             raise OptionError(msg)
-        object.__setattr__(self, "entries", (start, stop))
+        object.__setattr__(self, name, (start, stop))
 
     @property
     def chunk(self) -> str | int:
@@ -173,8 +180,9 @@ class ReadOptions:
         d["species"] = None if self.species is None else dict(self.species)
         if isinstance(self.statuses, tuple):
             d["statuses"] = list(self.statuses)
-        if self.entries is not None:
-            d["entries"] = list(self.entries)
+        for name in ("entries", "byte_range"):
+            if getattr(self, name) is not None:
+                d[name] = list(getattr(self, name))
         return d
 
 
