@@ -75,10 +75,14 @@ def analyze(
     fm.check_finite()
     # the ensemble trains in the worker processes while this process checks constraints
     learning = start_learning_features(fm, spec.learn, extra=_physics_combinations(fm))
-    c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
-    strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
-    discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
-    l_result = learning.result()
+    try:
+        c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+        strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
+        discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
+        l_result = learning.result()
+    except BaseException:  # an error, Ctrl-C, SIGTERM: the training is given up too
+        learning.cancel()
+        raise
     spec = dataclasses.replace(spec, learn=dataclasses.replace(spec.learn, vae=l_result.config))
     verdict = compare(
         c_result,

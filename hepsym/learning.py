@@ -316,6 +316,10 @@ class PendingLearn:
     notes: tuple[str, ...]
     source: str = ""
 
+    def cancel(self) -> None:
+        """Give it up (the worker processes still training are stopped)."""
+        self.training.cancel()
+
     def result(self) -> LearnResult:
         """The :class:`LearnResult`, once the training is done; errors name the file."""
         with _naming(self.source):

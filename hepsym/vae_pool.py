@@ -9,8 +9,8 @@ second core shares that pass too.
 
 The worker processes are started once, from a fork server that has imported torch and
 hepsym's VAE (so a worker starts in milliseconds, not the seconds torch's import takes),
-and reused by every ensemble of the session. :func:`warm` starts them in the background
-while the events are read. Training runs in the workers while the caller goes on
+and reused by every ensemble of the session. :func:`warm` starts the fork server while
+the events are read. Training runs in the workers while the caller goes on
 (:func:`start_training`), so a study checks its constraints meanwhile.
 
 The workers run only hepsym's functions, so they are started without importing the
@@ -25,8 +25,10 @@ import atexit
 import concurrent.futures
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.context
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +49,7 @@ class _Pool:
     """The session's worker processes (one executor, grown when more are asked for)."""
 
     executor: concurrent.futures.ProcessPoolExecutor | None = None
+    writer: multiprocessing.connection.Connection | None = None
     size = 0
     lock = threading.Lock()
 
@@ -55,7 +58,7 @@ class _Pool:
         cls, size: int, fn: Callable[..., object], *args: object
     ) -> concurrent.futures.Future:
         """``fn(*args)`` on a pool of at least ``size`` workers, started if need be."""
-        with cls.lock, _main_not_imported():
+        with cls.lock, _main_not_imported(), _signals_held():
             return cls._get(size).submit(fn, *args)
 
     @classmethod
@@ -64,14 +67,13 @@ class _Pool:
             return cls.executor
         if cls.executor is not None:
             cls.executor.shutdown(wait=True)
-        context: multiprocessing.context.BaseContext
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            server = multiprocessing.get_context("forkserver")
-            server.set_forkserver_preload(["torch", "hepsym.vae_pool"])
-            context = server
-        else:  # macOS, Windows
-            context = multiprocessing.get_context("spawn")
-        cls.executor = concurrent.futures.ProcessPoolExecutor(max_workers=size, mp_context=context)
+        context = _context()
+        # the workers watch a pipe only this process writes to: when it is gone (an exit,
+        # a kill), so are they, and the fork server after them
+        reader, cls.writer = context.Pipe(duplex=False)
+        cls.executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=size, mp_context=context, initializer=_watch, initargs=(reader,)
+        )
         cls.size = size
         return cls.executor
 
@@ -80,6 +82,21 @@ class _Pool:
         if cls.executor is not None:
             cls.executor.shutdown(wait=False, cancel_futures=True)
             cls.executor, cls.size = None, 0
+
+    @classmethod
+    def stop(cls) -> None:
+        """Kill the workers, losing what they run (the next ensemble starts new ones):
+        otherwise an interrupted caller would wait, at exit, for a training it gave up."""
+        executor, cls.executor, cls.size = cls.executor, None, 0
+        if executor is None:
+            return
+        kill = getattr(executor, "kill_workers", None)  # Python 3.14
+        if kill is not None:
+            kill()
+        else:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+        executor.shutdown(wait=True, cancel_futures=True)  # quick: the workers are dead
 
 
 atexit.register(_Pool.close)
@@ -105,6 +122,26 @@ def _main_not_imported() -> Iterator[None]:
         main.__dict__.update(saved)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the worker processes started meanwhile are up (then
+    they are stopped whole, instead of one dying half-started with a traceback): their
+    handlers are swapped for a note, and a signal noted is raised again afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    kinds = [signal.SIGINT, signal.SIGTERM]
+    handlers = [signal.signal(k, lambda signum, frame: noted.append(signum)) for k in kinds]
+    try:
+        yield
+    finally:
+        for kind, handler in zip(kinds, handlers, strict=True):
+            signal.signal(kind, handler)
+        for signum in noted[:1]:
+            signal.raise_signal(signum)
+
+
 #: members per worker process at least: a smaller group gains less than a process costs
 MIN_MEMBERS_PER_WORKER = 4
 
@@ -116,11 +153,37 @@ def default_workers(members: int) -> int:
     return max(1, min(usable_cores(), members // MIN_MEMBERS_PER_WORKER))
 
 
+def _watch(reader: multiprocessing.connection.Connection) -> None:
+    """In a worker: exit as soon as the process that started it is gone. Otherwise a worker
+    whose parent was killed, or exited while it trained, lives on (holding the parent's
+    stderr open: a caller waiting for it to close would wait for ever)."""
+
+    def wait() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            reader.recv()
+        os._exit(0)
+
+    threading.Thread(target=wait, name="hepsym-parent-watch", daemon=True).start()
+
+
 def warm(workers: int) -> None:
-    """Start ``workers`` worker processes in the background and return at once (the fork
-    server's torch import then overlaps the caller's reading); nothing when 1."""
-    if workers > 1:
-        threading.Thread(target=_Pool.submit, args=(workers, os.getpid), daemon=True).start()
+    """Start the fork server the workers will come from, and return at once: its torch
+    import (seconds) then overlaps the caller's reading; nothing when 1 worker, or where
+    there is no fork server (macOS, Windows)."""
+    context = _context()
+    if workers > 1 and context.get_start_method() == "forkserver":
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.ensure_running()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server that has imported torch and this module, else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(["torch", "hepsym.vae_pool"])
+        return server
+    return multiprocessing.get_context("spawn")  # macOS, Windows
 
 
 @dataclass(frozen=True)
@@ -154,21 +217,30 @@ class Training:
             self._result = self._here() if self._here is not None else self._wait()
         return self._result
 
+    def cancel(self) -> None:
+        """Give the training up: the workers still at it are stopped."""
+        if self._result is None and any(not f.done() for f in self._futures):
+            _Pool.stop()
+
     def _wait(self) -> Trained:
         from tqdm import tqdm
 
         show = sys.stderr.isatty() if self._progress is None else self._progress
         parts = []
-        with tqdm(
-            total=sum(len(g) for g in self._groups),
-            disable=not show,
-            unit="member",
-            desc="VAE ensemble",
-            leave=False,
-        ) as bar:
-            for f, g in zip(self._futures, self._groups, strict=True):
-                parts.append(f.result())
-                bar.update(len(g))
+        try:
+            with tqdm(
+                total=sum(len(g) for g in self._groups),
+                disable=not show,
+                unit="member",
+                desc="VAE ensemble",
+                leave=False,
+            ) as bar:
+                for f, g in zip(self._futures, self._groups, strict=True):
+                    parts.append(f.result())
+                    bar.update(len(g))
+        except BaseException:  # Ctrl-C, SIGTERM, a worker's error: no worker left running
+            self.cancel()
+            raise
         return _join(parts)
 
 
@@ -205,9 +277,13 @@ def start_training(
             return _scored(model, score)
 
         return Training([list(seeds)], here=here)
-    futures = [
-        _Pool.submit(len(groups), _train_group, X, config, g, threads, score) for g in groups
-    ]
+    try:
+        futures = [
+            _Pool.submit(len(groups), _train_group, X, config, g, threads, score) for g in groups
+        ]
+    except BaseException:  # Ctrl-C or SIGTERM between two groups: no worker left behind
+        _Pool.stop()
+        raise
     return Training(groups, futures, progress=progress)
 
 

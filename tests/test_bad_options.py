@@ -131,14 +131,17 @@ def test_debug_works_after_the_subcommand(capsys):
         main(["analyze", EE, "--sqrt-s", "-1", "--debug"])
 
 
-def test_sigterm_leaves_no_partial_report(tmp_path):
+@pytest.mark.parametrize("after", [4, 8])
+def test_sigterm_leaves_no_partial_report(tmp_path, after):
+    """Into the reading (4 s) or the training (8 s): exit 143 with one line, no report,
+    and no worker process left (one would keep stderr open: communicate would time out)."""
     out = tmp_path / "report"
     argv = [sys.executable, "-m", "hepsym", "analyze", EE, "--out", str(out), "--no-progress"]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(4)  # past the imports, into the reading or the training
+    time.sleep(after)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    assert "hepsym: terminated" in err
+    assert err.strip().splitlines() == ["hepsym: terminated"]
     assert list(tmp_path.iterdir()) == []  # no report, no hidden staging folder, no lock
