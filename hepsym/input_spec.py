@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from collections.abc import Mapping
@@ -11,7 +10,7 @@ from typing import Any
 
 from hepsym._spec_base import problem
 from hepsym.events import Beams
-from hepsym.io.options import HEPMC_STATUSES, ReadOptions
+from hepsym.io.options import HEPMC_STATUSES, ReadOptions, json_fields
 
 __all__ = ("COLLIDERS", "FEATURE_KINDS", "InputSpec", "as_paths")
 
@@ -133,10 +132,4 @@ class InputSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON values."""
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["beams"] = None if self.beams is None else self.beams.describe()
-        d["collections"] = None if self.collections is None else list(self.collections)
-        d["branches"] = None if self.branches is None else dict(self.branches)
-        d["species"] = None if self.species is None else dict(self.species)
-        d["statuses"] = None if self.statuses is None else list(self.statuses)
-        return d
+        return json_fields(self)

@@ -18,7 +18,7 @@ from hepsym._spec_base import with_fields
 from hepsym.errors import OptionError
 from hepsym.events import Beams
 
-__all__ = ("HEPMC_STATUSES", "ReadOptions", "check_max_events", "read_options")
+__all__ = ("HEPMC_STATUSES", "ReadOptions", "check_max_events", "json_fields", "read_options")
 
 # The options that mean something to one family of formats only; giving one for a file
 # of another format is an error rather than silently ignored.
@@ -173,17 +173,23 @@ class ReadOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """The options as JSON values."""
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["beams"] = None if self.beams is None else self.beams.describe()
-        d["collections"] = None if self.collections is None else list(self.collections)
-        d["branches"] = None if self.branches is None else dict(self.branches)
-        d["species"] = None if self.species is None else dict(self.species)
-        if isinstance(self.statuses, tuple):
-            d["statuses"] = list(self.statuses)
-        for name in ("entries", "byte_range"):
-            if getattr(self, name) is not None:
-                d[name] = list(getattr(self, name))
-        return d
+        return json_fields(self)
+
+
+def json_fields(settings: Any) -> dict[str, Any]:
+    """A settings dataclass's fields as JSON values: beams described, tuples as lists,
+    mappings as dicts (one rule for the reading options and the input spec)."""
+    return {f.name: _json_value(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Beams):
+        return value.describe()
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
 
 
 def read_options(options: ReadOptions | None = None, **fields: Any) -> ReadOptions:
