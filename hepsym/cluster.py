@@ -210,11 +210,13 @@ def _run(
         else:
             raise error
 
-    root = [(i, e) for i, e in enumerate(entries) if _is_root(e)]
-    by_uproot = submit_root(client, spec, root, RETRIES, elsewise)
+    root = {i for i, e in enumerate(entries) if _is_root(e)}
+    by_uproot = submit_root(
+        client, spec, [(i, entries[i]) for i in sorted(root)], RETRIES, elsewise
+    )
     futures.update(by_uproot)
-    for i, entry in enumerate(entries):
-        if not _is_root(entry):
+    for i in range(len(entries)):
+        if i not in root:
             elsewise(i, None)
     bar = tqdm(total=len(entries), desc="files", file=sys.stderr, disable=None, leave=False)
     with bar:
