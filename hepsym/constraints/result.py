@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,20 +13,24 @@ import numpy as np
 from hepsym.constraints.base import Constraint, evaluation_matrix
 from hepsym.constraints.candidates import find_constraints
 from hepsym.constraints.counting import acts, jacobian, rank, topology
+from hepsym.constraints.tally import ConstraintTally, WeightTotals
 from hepsym.constraints.verify import (
     PEAK_MAX_WIDTH_RATIO,
     PEAK_MIN_FRACTION,
     PEAK_N_WIDTHS,
     ConstraintRow,
+    SampleStats,
     evaluate,
-    event_weights,
+    judge,
     peak_rule,
+    sample_stats,
     shuffle_events,
     shuffle_groups,
-    verify,
+    tally,
 )
 from hepsym.errors import ConstraintError
 from hepsym.features import FeatureMatrix
+from hepsym.population import InMemory, Population
 from hepsym.spec import ConstraintSpec, Thresholds, with_fields
 
 __all__ = ("MIN_EVENTS", "ConstraintResult", "analyze_constraints")
@@ -197,7 +202,12 @@ def _fmt(x: float | None) -> str:
 
 
 def analyze_constraints(
-    fm: FeatureMatrix, spec: ConstraintSpec | None = None, *, seed: int = 0, **options: Any
+    fm: FeatureMatrix,
+    spec: ConstraintSpec | None = None,
+    *,
+    seed: int = 0,
+    population: Population | None = None,
+    **options: Any,
 ) -> ConstraintResult:
     """Find, verify and count the constraints of a feature matrix.
 
@@ -210,6 +220,10 @@ def analyze_constraints(
         spec: which candidates and how to judge and count them
             (:class:`~hepsym.spec.ConstraintSpec`); default: hepsym's.
         seed: seeds the event shuffle and the Jacobian sample.
+        population: all the events of the study, where ``fm`` is a uniform sample of
+            them (:mod:`hepsym.population`): the counts, fractions in tolerance, means
+            and spreads of the table are summed over every partition, the rest is
+            measured on ``fm``. ``None``: ``fm`` holds every event.
         options: fields of the :class:`~hepsym.spec.ConstraintSpec` to set, e.g.
             ``extra=["x1**2 + x2**2 = 100"]``, ``exclude=["m_Z"]``, ``resonances=[]``.
 
@@ -237,21 +251,24 @@ def analyze_constraints(
         resonances=spec.resonances,
         sphere=spec.sphere,
     )
-    X = fm.X
     # the features, then per-event numbers that are no features (particle masses, partons)
     Xe = evaluation_matrix(fm)
     nf = fm.n_features
     rng = np.random.default_rng(seed)
     groups = shuffle_groups(fm)
     X_shuffled = shuffle_events(Xe, groups, rng)
-    rows = [verify(c, Xe, X_shuffled, groups, fm.names, th, weights=fm.weights) for c in cands]
-    weights_note = _weights_note(fm)
+    stats = [sample_stats(c, Xe, X_shuffled, groups, fm.names, th, fm.weights) for c in cands]
+    population = population or InMemory((fm,))
+    tallies = population.map(functools.partial(tally_partition, cands, stats, th))
+    totals, merged = functools.reduce(_merge, tallies)
+    rows = [judge(c, s, t, th) for c, s, t in zip(cands, stats, merged, strict=True)]
+    weights_note = _weights_note(totals)
     if weights_note:
         notes = [*notes, weights_note]
 
     sample = np.sort(rng.choice(fm.n_events, size=min(spec.n_sample, fm.n_events), replace=False))
     Xs = Xe[sample]
-    col_scale = np.sqrt(np.mean(X * X, axis=0))
+    col_scale = np.sqrt(np.mean(fm.X * fm.X, axis=0))
     col_scale = np.where(col_scale > 0, col_scale, 1.0)
     J = jacobian(cands, Xs, col_scale, spec.rel_step)
     scales = (
@@ -284,7 +301,7 @@ def analyze_constraints(
         rows=tuple(rows),
         feature_names=fm.names,
         n_features=fm.n_features,
-        n_events=fm.n_events,
+        n_events=population.n_events,
         rank=rr.rank,
         rank_stability=rr.stability,
         n_sampled=len(sample),
@@ -302,21 +319,34 @@ def analyze_constraints(
     )
 
 
-def _weights_note(fm: FeatureMatrix) -> str:
+def tally_partition(
+    cands: list[Constraint], stats: list[SampleStats], th: Thresholds, fm: FeatureMatrix
+) -> tuple[WeightTotals, list[ConstraintTally]]:
+    """The tallies of every candidate over one partition's events (runs where they are)."""
+    Xe = evaluation_matrix(fm)
+    weights = WeightTotals.of(fm.weights, fm.n_events)
+    w = fm.weights if weights.present else None
+    return weights, [tally(c, Xe, fm.names, s, th, w) for c, s in zip(cands, stats, strict=True)]
+
+
+def _merge(
+    a: tuple[WeightTotals, list[ConstraintTally]], b: tuple[WeightTotals, list[ConstraintTally]]
+) -> tuple[WeightTotals, list[ConstraintTally]]:
+    return a[0].merge(b[0]), [x.merge(y) for x, y in zip(a[1], b[1], strict=True)]
+
+
+def _weights_note(w: WeightTotals) -> str:
     """How the event weights entered the table, or ``""`` for unweighted events."""
-    w = None if fm.weights is None else np.asarray(fm.weights, dtype=np.float64)
-    if w is None or event_weights(w, fm.n_events) is None:
+    if w.mode == "none":
         return ""
-    negative = int(np.count_nonzero(w < 0))
-    signed = float(np.sum(w)) > 0
     how = (
         "signed weights (unbiased for NLO's negative weights)"
-        if signed
+        if w.mode == "signed"
         else "|weights| (the signed weights sum to zero or less)"
     )
     return (
-        f"weighted events ({negative} of {len(w)} negative, sum of the negative ones "
-        f"{np.sum(w[w < 0]) / np.sum(np.abs(w)):.1%} of sum |w|): the fractions in "
+        f"weighted events ({w.n_negative} of {w.n} negative, sum of the negative ones "
+        f"{w.sum_negative / w.sum_abs:.1%} of sum |w|): the fractions in "
         f"tolerance, the expected values (median), the measured widths (IQR) and the "
         f"resonance rule use {how}; spreads and spread ratios are unweighted"
     )

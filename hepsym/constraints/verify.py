@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 
 from hepsym.constraints.base import Constraint, parameter_groups
+from hepsym.constraints.row import ConstraintRow
+from hepsym.constraints.tally import ConstraintTally, Moments, WeightTotals, Within
 from hepsym.errors import ConstraintError, HepsymError
 from hepsym.features import FeatureMatrix
 from hepsym.spec import Thresholds
@@ -56,10 +58,14 @@ __all__ = (
     "PEAK_MIN_FRACTION",
     "PEAK_N_WIDTHS",
     "ConstraintRow",
+    "SampleStats",
     "Thresholds",
     "event_weights",
+    "judge",
     "peak_rule",
+    "sample_stats",
     "shuffle_events",
+    "tally",
     "verify",
     "weighted_quantiles",
 )
@@ -79,75 +85,6 @@ def peak_rule() -> str:
         f"events (weighted) within {PEAK_N_WIDTHS:g} PDG widths of the mass and measured width "
         f"(IQR) <= {PEAK_MAX_WIDTH_RATIO:g} x the PDG width"
     )
-
-
-@dataclass(frozen=True)
-class ConstraintRow:
-    """One candidate's measurements and verdict.
-
-    Attributes:
-        name, formula, kind: as in the :class:`~hepsym.constraints.base.Constraint`.
-        expected: the value g should take (the data's median if the user gave none).
-        mean, std: of g over the events.
-        scale: median over events of the natural scale of g.
-        rel_spread: std(g - expected) / scale.
-        spread_ratio: std(g) / std(g on events shuffled between events), ``None`` where
-            shuffling cannot change g (one particle or one column).
-        terms_ratio: std(g) / sqrt(sum of the variances of its terms), ``None`` if g has
-            no separate terms.
-        tolerance: the absolute tolerance (median over events for exact laws).
-        fraction_within: fraction of events with |g - expected| within ``tolerance``.
-        fraction_exact: fraction within rel_tol x scale (floating-point level).
-        width: the stated width (PDG width of a resonance), ``None`` for exact laws.
-        measured_width: interquartile range of g (equal to Gamma for a Breit-Wigner);
-            only for constraints with a width.
-        status: ``exact``, ``approximate`` or ``violated``.
-        acts_on_features: whether g changes with the features at all (its Jacobian is
-            not zero); a constraint that does not act is reported, never counted.
-        counted: holds and acts: enters the rank.
-        note: anything else (mass mismatch, why it does not act).
-        peak_fraction: for a resonance, the (weighted) fraction of events within
-            ``PEAK_N_WIDTHS`` PDG widths of its mass; ``None`` otherwise.
-        peak_dominates: for a resonance, whether it passes the resonance rule (``False``:
-            a peak on a continuum, never counted); ``None`` otherwise.
-    """
-
-    name: str
-    formula: str
-    kind: str
-    expected: float
-    mean: float
-    std: float
-    scale: float
-    rel_spread: float
-    spread_ratio: float | None
-    terms_ratio: float | None
-    tolerance: float
-    fraction_within: float
-    fraction_exact: float
-    width: float | None
-    measured_width: float | None
-    status: str
-    acts_on_features: bool = True
-    counted: bool = False
-    note: str = ""
-    peak_fraction: float | None = None
-    peak_dominates: bool | None = None
-
-    @property
-    def holds(self) -> bool:
-        return self.status in ("exact", "approximate")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: _json(v) for k, v in self.__dict__.items()}
-
-
-def _json(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, (np.floating, np.integer)):
-        return _json(v.item())
-    return v
 
 
 def _ratio(a: float, b: float) -> float:
@@ -215,18 +152,6 @@ def event_weights(weights: np.ndarray | None, n_events: int) -> np.ndarray | Non
     return w if np.sum(w) > 0 else np.abs(w)
 
 
-def _fraction(mask: np.ndarray, weights: np.ndarray | None) -> float:
-    """The weighted fraction of events in ``mask`` (unweighted without weights).
-
-    With negative weights the ratio can leave [0, 1] by statistical fluctuation; it is
-    clipped to that range.
-    """
-    w = event_weights(weights, len(mask))
-    if w is None:
-        return float(np.mean(mask))
-    return float(min(max(np.sum(w[mask]) / np.sum(w), 0.0), 1.0))
-
-
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None, q: Any) -> np.ndarray:
     """Quantiles ``q`` (in [0, 1]) of ``values`` under the event weights.
 
@@ -256,7 +181,28 @@ def _peak_note(fraction: float, measured: float, width: float, dominates: bool) 
     return f"peak on a continuum: {numbers}; not counted"
 
 
-def verify(
+@dataclass(frozen=True)
+class SampleStats:
+    """What a constraint's verdict takes from a uniform sample of the events: the
+    numbers that need the events in order or together (see :mod:`hepsym.constraints.tally`
+    for those summed over every event).
+
+    Attributes:
+        expected: the value g should take (the sample's weighted median if none given).
+        scale: median of the natural scale.
+        tolerance: the absolute tolerance (``n_widths`` widths, or rel_tol x scale).
+        spread_ratio, terms_ratio, measured_width: as in :class:`ConstraintRow`.
+    """
+
+    expected: float
+    scale: float
+    tolerance: float
+    spread_ratio: float | None
+    terms_ratio: float | None
+    measured_width: float | None
+
+
+def sample_stats(
     c: Constraint,
     X: np.ndarray,
     X_shuffled: np.ndarray,
@@ -264,20 +210,22 @@ def verify(
     names: tuple[str, ...],
     th: Thresholds,
     weights: np.ndarray | None = None,
-) -> ConstraintRow:
-    """Measure one candidate on the events and classify it.
+) -> SampleStats:
+    """Measure on a sample what cannot be summed over partitions.
 
     Args:
         c: the candidate.
-        X, X_shuffled: the evaluation matrix (features, then per-event parameters) and
-            the same with events shuffled between groups.
+        X, X_shuffled: the sample's evaluation matrix (features, then per-event
+            parameters) and the same with events shuffled between groups.
         groups: the shuffle groups (:func:`shuffle_groups`).
         names: the feature names (the first ``len(names)`` columns of X).
         th: the verdict's thresholds.
-        weights: per-event weights (signed; see :func:`event_weights`): the fractions
-            of events, the expected value (weighted median), the measured width
-            (weighted IQR) and the resonance rule use them; the spreads and spread
-            ratios do not (an event shuffled from several has no one weight).
+        weights: the sample's weights (signed; see :func:`event_weights`): the expected
+            value (weighted median) and the measured width (weighted IQR) use them; the
+            spread ratios do not (an event shuffled from several has no one weight).
+
+    Raises:
+        ConstraintError: g is not finite on any event, or the user's g fails.
     """
     n_features = len(names)
     X, X_shuffled = c.view(X, n_features), c.view(X_shuffled, n_features)
@@ -293,14 +241,10 @@ def verify(
         if c.expected is None
         else float(c.expected)
     )
-    r = g - expected
     with np.errstate(all="ignore"):
         s = c.natural_scale(X, g, expected)
-        within_exact = np.abs(r) <= th.rel_tol * s
-    fraction_exact = _fraction(within_exact & finite, w)
     std = float(np.std(g[finite]))
     scale = float(np.median(s[finite]))
-
     spread_ratio = None
     if _touched(c, groups, names) > 1:
         gs = evaluate(c, X_shuffled)
@@ -313,20 +257,61 @@ def verify(
     if c.terms is not None:
         with np.errstate(all="ignore"):
             t = np.asarray(c.terms(X), dtype=np.float64)[:, finite]
-        spread_terms = float(np.sqrt(np.sum(np.var(t, axis=1))))
-        terms_ratio = _ratio(std, spread_terms)
-
+        terms_ratio = _ratio(std, float(np.sqrt(np.sum(np.var(t, axis=1)))))
     measured_width = None
     if c.width is not None:
-        tolerance = th.n_widths * c.width
-        fraction_within = _fraction(finite & (np.abs(r) <= tolerance), w)
         q1, q3 = weighted_quantiles(g[finite], w_finite, [0.25, 0.75])
         measured_width = float(q3 - q1)
-    else:
-        tolerance = th.rel_tol * scale
-        fraction_within = fraction_exact
+    tolerance = th.n_widths * c.width if c.width is not None else th.rel_tol * scale
+    return SampleStats(expected, scale, float(tolerance), spread_ratio, terms_ratio, measured_width)
 
-    spread = spread_ratio if spread_ratio is not None else terms_ratio
+
+def tally(
+    c: Constraint,
+    X: np.ndarray,
+    names: tuple[str, ...],
+    stats: SampleStats,
+    th: Thresholds,
+    weights: np.ndarray | None = None,
+) -> ConstraintTally:
+    """Sum over the events of ``X`` (one partition's evaluation matrix) what the verdict
+    needs from every event; :meth:`ConstraintTally.merge` adds partitions."""
+    X = c.view(X, len(names))
+    g = evaluate(c, X)
+    finite = np.isfinite(g)
+    with np.errstate(all="ignore"):
+        r = g - stats.expected
+        s = c.natural_scale(X, g, stats.expected)
+        exact = finite & (np.abs(r) <= th.rel_tol * s)
+    within = near = None
+    if c.width is not None:
+        within = Within.of(finite & (np.abs(r) <= stats.tolerance), weights)
+        if c.kind == "resonance":
+            near = Within.of(finite & (np.abs(r) <= PEAK_N_WIDTHS * c.width), weights)
+    return ConstraintTally(
+        WeightTotals.of(weights, len(g)),
+        Moments.of(g[finite]),
+        Within.of(exact, weights),
+        within,
+        near,
+    )
+
+
+def judge(c: Constraint, stats: SampleStats, t: ConstraintTally, th: Thresholds) -> ConstraintRow:
+    """The row of one candidate, from its sample statistics and its tally over all events.
+
+    Raises:
+        ConstraintError: g is not finite on any event.
+    """
+    if t.moments.n == 0:
+        msg = f"constraint {c.name!r} is not finite on any event"
+        raise ConstraintError(msg)
+    fraction_exact = t.exact.fraction(t.weights)
+    if c.width is not None and t.within is not None:
+        fraction_within = t.within.fraction(t.weights)
+    else:
+        fraction_within = fraction_exact
+    spread = stats.spread_ratio if stats.spread_ratio is not None else stats.terms_ratio
     if fraction_exact >= th.exact_fraction:
         status = "exact"
     elif (
@@ -339,33 +324,49 @@ def verify(
         status = "violated"
     note = c.note
     peak_fraction = peak_dominates = None
-    if c.kind == "resonance" and c.width is not None and measured_width is not None:
-        near = finite & (np.abs(r) <= PEAK_N_WIDTHS * c.width)
-        peak_fraction = _fraction(near, w)
+    if t.near is not None and c.width is not None and stats.measured_width is not None:
+        peak_fraction = t.near.fraction(t.weights)
         peak_dominates = bool(
-            peak_fraction >= PEAK_MIN_FRACTION and measured_width <= PEAK_MAX_WIDTH_RATIO * c.width
+            peak_fraction >= PEAK_MIN_FRACTION
+            and stats.measured_width <= PEAK_MAX_WIDTH_RATIO * c.width
         )
         if status == "approximate":
-            peak = _peak_note(peak_fraction, measured_width, c.width, peak_dominates)
+            peak = _peak_note(peak_fraction, stats.measured_width, c.width, peak_dominates)
             note = f"{note}; {peak}" if note else peak
+    std = t.moments.std
     return ConstraintRow(
         name=c.name,
         formula=c.formula,
         kind=c.kind,
-        expected=expected,
-        mean=float(np.mean(g[finite])),
+        expected=stats.expected,
+        mean=t.moments.mean,
         std=std,
-        scale=scale,
-        rel_spread=_ratio(float(np.std(r[finite])), scale),
-        spread_ratio=spread_ratio,
-        terms_ratio=terms_ratio,
-        tolerance=float(tolerance),
+        scale=stats.scale,
+        rel_spread=_ratio(std, stats.scale),
+        spread_ratio=stats.spread_ratio,
+        terms_ratio=stats.terms_ratio,
+        tolerance=stats.tolerance,
         fraction_within=fraction_within,
         fraction_exact=fraction_exact,
         width=c.width,
-        measured_width=measured_width,
+        measured_width=stats.measured_width,
         status=status,
         note=note,
         peak_fraction=peak_fraction,
         peak_dominates=peak_dominates,
     )
+
+
+def verify(
+    c: Constraint,
+    X: np.ndarray,
+    X_shuffled: np.ndarray,
+    groups: list[list[int]],
+    names: tuple[str, ...],
+    th: Thresholds,
+    weights: np.ndarray | None = None,
+) -> ConstraintRow:
+    """Measure one candidate on all the events of ``X`` and classify it: the sample
+    statistics and the tally of the same events (see :func:`sample_stats`)."""
+    stats = sample_stats(c, X, X_shuffled, groups, names, th, weights)
+    return judge(c, stats, tally(c, X, names, stats, th, weights), th)

@@ -1,0 +1,46 @@
+"""All the events of a study, wherever they are: in this process, or partition by
+partition on Dask workers.
+
+A stage that needs every event (the constraint table's counts, fractions, means and
+spreads) maps a function over the partitions and merges what comes back; everything
+else works on the study's sample, a :class:`~hepsym.features.FeatureMatrix` of at most
+``sample_events`` events drawn uniformly from all of them. :class:`InMemory` is the
+population of features held here; :mod:`hepsym.cluster` has the one on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from hepsym.features import FeatureMatrix
+
+__all__ = ("InMemory", "Population")
+
+T = TypeVar("T")
+
+
+class Population(Protocol):
+    """The partitions of a study's events (after every selection and deduplication)."""
+
+    @property
+    def n_events(self) -> int:
+        """The events in all partitions."""
+
+    def map(self, func: Callable[[FeatureMatrix], T]) -> list[T]:
+        """``func`` of each partition's features, in partition order."""
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """Feature matrices held in this process."""
+
+    parts: tuple[FeatureMatrix, ...]
+
+    @property
+    def n_events(self) -> int:
+        return sum(p.n_events for p in self.parts)
+
+    def map(self, func: Callable[[FeatureMatrix], T]) -> list[T]:
+        return [func(p) for p in self.parts]
