@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hepsym.cluster import prepare_study
+from hepsym.cluster import open_study
 from hepsym.features import FeatureMatrix
 from hepsym.input_spec import as_paths
+from hepsym.inputs import Prepared
 from hepsym.result import AnalysisResult
 from hepsym.spec import StudySpec
 from hepsym.strata import find_strata
@@ -57,26 +58,31 @@ def analyze(
     Raises:
         HepsymError: from any stage, naming the file and the problem.
     """
-    from hepsym.constraints import analyze_constraints
-    from hepsym.learning import start_learning_features, start_workers
-    from hepsym.verdict import compare
+    from hepsym.learning import start_workers
 
     spec = (spec or StudySpec()).with_options(**options)
     start_workers(spec.learn)  # ready by the time the features are
-    notes: tuple[str, ...] = ()
-    classes = None
     if isinstance(source, FeatureMatrix):
-        fm = source
-    else:
-        inputs = dataclasses.replace(spec.input, path=as_paths(source))
-        prepared = prepare_study(inputs, spec.scale)
-        fm, notes, classes = prepared.features, prepared.notes, prepared.classes
-        spec = dataclasses.replace(spec, input=prepared.spec)
+        return _study(Prepared(source, spec.input), spec)
+    inputs = dataclasses.replace(spec.input, path=as_paths(source))
+    with open_study(inputs, spec.scale, seed=spec.seed) as prepared:
+        return _study(prepared, dataclasses.replace(spec, input=prepared.spec))
+
+
+def _study(prepared: Prepared, spec: StudySpec) -> AnalysisResult:
+    """Every stage on the study's features (a sample of its population, if it has one)."""
+    from hepsym.constraints import analyze_constraints
+    from hepsym.learning import start_learning_features
+    from hepsym.verdict import compare
+
+    fm, notes, classes = prepared.features, prepared.notes, prepared.classes
     fm.check_finite()
     # the ensemble trains in the worker processes while this process checks constraints
     learning = start_learning_features(fm, spec.learn, extra=_physics_combinations(fm))
     try:
-        c_result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+        c_result = analyze_constraints(
+            fm, spec.constraints, seed=spec.seed, population=prepared.population
+        )
         strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
         discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
         l_result = learning.result()

@@ -21,16 +21,17 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from hepsym.errors import HepsymError, InputFileError
-from hepsym.inputs import Part, Prepared, finish, prepare, prepare_part
-from hepsym.io import read
+from hepsym.inputs import Part, Prepared, finish, prepare
 from hepsym.io.fileset import FileEntry, expand_inputs
+from hepsym.partitions import count_text, is_root, partitions, read_part
+from hepsym.sampling import sampled
 from hepsym.spec import InputSpec, ScaleSpec
 
-__all__ = ("local_workers", "prepare_study")
+__all__ = ("local_workers", "open_study", "prepare_study")
 
 #: retries of a task whose worker died (Dask reschedules it on another worker)
 RETRIES = 2
@@ -42,36 +43,99 @@ def local_workers() -> int:
 
 
 def prepare_study(spec: InputSpec, scale: ScaleSpec | None = None) -> Prepared:
-    """The study's feature matrix, in process or on a Dask cluster as ``scale`` says.
+    """The study's feature matrix, every event of it, in process or on a Dask cluster as
+    ``scale`` says (:func:`open_study` holds only a sample of a big study).
+
+    Raises:
+        HepsymError: from a reader (naming the file), or Dask missing, or no cluster.
+    """
+    with _open(spec, scale, None, 0) as prepared:
+        return prepared
+
+
+@contextlib.contextmanager
+def open_study(
+    spec: InputSpec, scale: ScaleSpec | None = None, *, seed: int = 0
+) -> Iterator[Prepared]:
+    """The study as its stages see it: the features of a uniform sample of at most
+    ``scale.sample_events`` events and, where that is not all of them, the population
+    of every event (:mod:`hepsym.sampling`). On Dask the events stay on the workers and
+    the cluster stays up until the block ends.
 
     Raises:
         HepsymError: from a reader (naming the file), or Dask missing, or no cluster.
     """
     scale = scale or ScaleSpec()
+    with _open(spec, scale, scale.sample_events, seed) as prepared:
+        yield prepared
+
+
+@contextlib.contextmanager
+def _open(
+    spec: InputSpec, scale: ScaleSpec | None, cap: int | None, seed: int
+) -> Iterator[Prepared]:
+    """The study, all of it (``cap`` ``None``) or a sample of at most ``cap`` events."""
+    scale = scale or ScaleSpec()
     files = expand_inputs(spec.path) if spec.path is not None else ()
-    entries = _partitions(files, spec, scale.partition_entries)
-    if not scale.distributed and len(entries) <= 1:
-        return prepare(spec)
-    if scale.distributed:
-        with _client(scale) as (client, notes):
-            parts, skipped, n_uproot = _run(client, spec, entries, scale.skip_bad_files)
-            peaks = [p for p in client.run(_peak_mib).values() if p is not None]
+    entries = partitions(files, spec, scale.partition_entries)
+    if not scale.distributed:
+        if len(entries) <= 1:
+            prepared = prepare(spec)
+        else:
+            parts, skipped = _run_here(spec, entries, scale.skip_bad_files)
+            prepared = _finish(parts, spec, files, entries, skipped, [])
+        yield prepared if cap is None else sampled(prepared, cap, seed)
+        return
+    with _client(scale) as (client, notes):
+        done, skipped, n_uproot = _run(client, spec, entries, scale.skip_bad_files)
+        if done:
+            done = _first_events(done, spec, lambda s, e: _submit_read(client, s, e))
+        peaks = [p for p in client.run(_peak_mib).values() if p is not None]
         notes.append(
-            f"Dask: {_count(files, entries)}, one task each"
+            f"Dask: {count_text(files, entries)}, one task each"
             + (f" ({n_uproot} read by uproot.dask)" if n_uproot else "")
             + (f"; peak memory of a worker {max(peaks):.0f} MiB" if peaks else "")
         )
-    else:
-        parts, skipped = _run_here(spec, entries, scale.skip_bad_files)
-        notes = []
+        if not done:
+            _finish([], spec, files, entries, skipped, notes)  # raises: nothing read
+        from hepsym.dask_study import sample_on_workers
+
+        rows = [(d.info, d.hashes, d.part) for _, d in done]
+        here = None if cap is None else sample_on_workers(client, spec, rows, cap, seed)
+        if here is None:
+            parts = [(entry, part) for (entry, _), part in
+                     zip(done, client.gather([d.part for _, d in done]), strict=True)]  # fmt: skip
+            yield _finish(parts, spec, files, entries, skipped, notes)
+        else:
+            yield _noted(here, files, entries, skipped, notes)
+
+
+def _finish(
+    parts: list[tuple[FileEntry, Part]],
+    spec: InputSpec,
+    files: Sequence[FileEntry],
+    entries: Sequence[FileEntry],
+    skipped: list[str],
+    notes: list[str],
+) -> Prepared:
+    """The partitions joined, with the notes of where and what was skipped."""
     if not parts:
-        msg = f"{entries[0].path}: every one of the {_count(files, entries)} failed to read"
+        msg = f"{entries[0].path}: every one of the {count_text(files, entries)} failed to read"
         raise InputFileError(msg)
-    parts = _first_events(parts, spec)
-    prepared = finish([p for _, p in parts], spec)
+    return _noted(finish([p for _, p in parts], spec), files, entries, skipped, notes)
+
+
+def _noted(
+    prepared: Prepared,
+    files: Sequence[FileEntry],
+    entries: Sequence[FileEntry],
+    skipped: list[str],
+    notes: list[str],
+) -> Prepared:
+    notes = list(notes)
     if skipped:
         notes.append(
-            f"{len(skipped)} of {_count(files, entries)} skipped, as asked (--skip-bad-files): "
+            f"{len(skipped)} of {count_text(files, entries)} skipped, as asked (--skip-bad-files): "
             + "; ".join(skipped[:3])
             + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
         )
@@ -134,123 +198,94 @@ def _peak_mib() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _partitions(files: Sequence[FileEntry], spec: InputSpec, size: int) -> tuple[FileEntry, ...]:
-    """The files, each ROOT tree of more than ``size`` entries cut into ranges of
-    ``size``, each uncompressed LHE file of more than about ``size`` events into
-    event-aligned byte ranges of about that many (only a few MB of a file are read here)."""
-    from hepsym.io import detect_format
-    from hepsym.io.lhe import event_ranges
-    from hepsym.io.root import tree_entries
+@dataclasses.dataclass(frozen=True)
+class _Done:
+    """A partition read on a worker: its summary (the part without its events), its
+    events' hashes, and the future of the part itself, which stays on the worker."""
 
-    out: list[FileEntry] = []
-    for f in files:
-        try:
-            fmt = detect_format(f.path)
-            n = tree_entries(f.path, f.tree or spec.tree) if fmt == "root" else 0
-            ranges = event_ranges(f.path, size) if fmt == "lhe" else None
-        except (HepsymError, OSError):
-            n, ranges = 0, None  # its task will fail, naming it (or skip it, as asked)
-        if ranges is not None:
-            out.extend(dataclasses.replace(f, byte_range=r) for r in ranges)
-        elif n > size:
-            out.extend(
-                dataclasses.replace(f, entries=(a, min(a + size, n))) for a in range(0, n, size)
-            )
-        else:
-            out.append(f)
-    return tuple(out)
+    info: Part
+    hashes: Any
+    part: Any
 
 
-def _count(files: Sequence[FileEntry], parts: Sequence[FileEntry]) -> str:
-    """``20 files`` or ``2 files in 7 partitions``."""
-    text = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-    return text if len(parts) == len(files) else f"{text} in {len(parts)} partitions"
+def _summary_of(client: Any, task: Any) -> Any:
+    """The future of the summary of a reading task's partition."""
+    from hepsym.dask_study import summarize
+
+    return client.submit(summarize, task, retries=RETRIES, pure=False)
 
 
-def _read_part(spec: InputSpec, entry: FileEntry) -> Part:
-    """One partition (a file, or a range of a ROOT tree's entries); runs on a worker."""
-    file_spec = dataclasses.replace(spec, path=entry.path)
-    options = file_spec.reading()
-    if entry.tree is not None:
-        options = dataclasses.replace(options, tree=entry.tree)
-    if entry.entries is not None:
-        options = dataclasses.replace(options, entries=entry.entries)
-    if entry.byte_range is not None:
-        options = dataclasses.replace(options, byte_range=entry.byte_range)
-    events = read(entry.path, options)
-    # the partitions of a file join as that file (its read already named the entries)
-    return prepare_part(file_spec, dataclasses.replace(events, source=entry.path))
+def _submit_read(client: Any, spec: InputSpec, entry: FileEntry) -> _Done:
+    """One partition read on a worker with ``spec``, waited for."""
+    distributed = _import_distributed()
+    task = client.submit(read_part, spec, entry, retries=RETRIES, pure=False)
+    got = _result(_summary_of(client, task), entry, False, [], distributed)
+    return _Done(got[0], got[1], task)
 
 
 def _run(
     client: Any, spec: InputSpec, entries: Sequence[FileEntry], skip_bad: bool
-) -> tuple[list[tuple[FileEntry, Part]], list[str], int]:
+) -> tuple[list[tuple[FileEntry, _Done]], list[str], int]:
     """The partitions of the files that read, in file order, why the others failed, and
     how many were read by ``uproot.dask`` (ROOT TTrees; see :mod:`hepsym.dask_root`).
 
     Every file starts at once with the study's spec. The first file that reads decides
     the selection and features for all: a file whose own choice differs from it (a
     sample whose files differ in content) is read again with the first file's, so the
-    answer is that of reading the files one after another.
+    answer is that of reading the files one after another. Only the summaries come back;
+    the partitions stay on the workers.
     """
     distributed = _import_distributed()
     from tqdm import tqdm
 
     from hepsym.dask_root import submit_root
 
-    done: dict[int, Part] = {}
+    done: dict[int, _Done] = {}
     skipped: list[str] = []
-    futures: dict[Any, int] = {}
+    futures: dict[Any, tuple[int, Any]] = {}
 
     def elsewise(i: int, error: HepsymError | None) -> None:
         if error is None:  # not a TTree: hepsym's reader on the worker
-            futures[client.submit(_read_part, spec, entries[i], retries=RETRIES, pure=False)] = i
+            task = client.submit(read_part, spec, entries[i], retries=RETRIES, pure=False)
+            futures[_summary_of(client, task)] = (i, task)
         elif skip_bad:
             skipped.append(str(error))
         else:
             raise error
 
-    root = {i for i, e in enumerate(entries) if _is_root(e)}
+    root = {i for i, e in enumerate(entries) if is_root(e)}
     by_uproot = submit_root(
         client, spec, [(i, entries[i]) for i in sorted(root)], RETRIES, elsewise
     )
-    futures.update(by_uproot)
+    for task, i in by_uproot.items():
+        futures[_summary_of(client, task)] = (i, task)
     for i in range(len(entries)):
         if i not in root:
             elsewise(i, None)
     bar = tqdm(total=len(entries), desc="files", file=sys.stderr, disable=None, leave=False)
     with bar:
-        for future in distributed.as_completed(futures):
-            i = futures[future]
-            part = _result(future, entries[i], skip_bad, skipped, distributed)
-            if part is not None:
-                done[i] = part
+        for future in distributed.as_completed(list(futures)):
+            i, task = futures[future]
+            got = _result(future, entries[i], skip_bad, skipped, distributed)
+            if got is not None:
+                done[i] = _Done(got[0], got[1], task)
             bar.update(1)
     if not done:
         return [], skipped, 0
-    first = done[min(done)].spec
+    first = done[min(done)].info.spec
     again = {
-        i: client.submit(_read_part, first, entries[i], retries=RETRIES, pure=False)
-        for i, part in done.items()
-        if (part.spec.select, part.spec.features) != (first.select, first.features)
+        i: client.submit(read_part, first, entries[i], retries=RETRIES, pure=False)
+        for i, d in done.items()
+        if (d.info.spec.select, d.info.spec.features) != (first.select, first.features)
     }
-    for i, future in again.items():
-        part = _result(future, entries[i], skip_bad, skipped, distributed)
-        if part is None:
+    for i, task in again.items():
+        got = _result(_summary_of(client, task), entries[i], skip_bad, skipped, distributed)
+        if got is None:
             del done[i]
         else:
-            done[i] = part
+            done[i] = _Done(got[0], got[1], task)
     n_uproot = sum(1 for i in by_uproot.values() if i in done and i not in again)
     return [(entries[i], done[i]) for i in sorted(done)], skipped, n_uproot
-
-
-def _is_root(entry: FileEntry) -> bool:
-    from hepsym.io import detect_format
-
-    try:
-        return detect_format(entry.path) == "root"
-    except HepsymError:
-        return False  # its task will fail, naming it (or skip it, as asked)
 
 
 def _run_here(
@@ -266,7 +301,7 @@ def _run_here(
         if left is not None and left <= 0:
             break
         try:
-            part = _read_part(dataclasses.replace(resolved, max_events=left), entry)
+            part = read_part(dataclasses.replace(resolved, max_events=left), entry)
         except HepsymError as err:
             if not skip_bad:
                 raise
@@ -281,8 +316,8 @@ def _run_here(
 
 def _result(
     future: Any, entry: FileEntry, skip_bad: bool, skipped: list[str], distributed: Any
-) -> Part | None:
-    """The partition, or ``None`` for a file skipped; a failure names its file."""
+) -> Any:
+    """The future's result, or ``None`` for a file skipped; a failure names its file."""
     try:
         return future.result()
     except HepsymError as err:
@@ -302,22 +337,24 @@ def _result(
 
 
 def _first_events(
-    parts: list[tuple[FileEntry, Part]], spec: InputSpec
-) -> list[tuple[FileEntry, Part]]:
+    done: list[tuple[FileEntry, _Done]],
+    spec: InputSpec,
+    reread: Callable[[InputSpec, FileEntry], _Done],
+) -> list[tuple[FileEntry, _Done]]:
     """``max_events`` counts the events of all files in order, as :func:`hepsym.read` does:
     the partitions after the limit are dropped, and the one that crosses it read again
-    with the events left."""
+    (``reread``) with the events left."""
     if spec.max_events is None:
-        return parts
+        return done
     left = spec.max_events
-    kept: list[tuple[FileEntry, Part]] = []
-    for entry, part in parts:
+    kept: list[tuple[FileEntry, _Done]] = []
+    for entry, d in done:
         if left <= 0:
             break
-        n_read = part.features.n_input + part.n_bad
+        n_read = d.info.features.n_input + d.info.n_bad
         if n_read > left:
-            kept.append((entry, _read_part(dataclasses.replace(part.spec, max_events=left), entry)))
+            kept.append((entry, reread(dataclasses.replace(d.info.spec, max_events=left), entry)))
         else:
-            kept.append((entry, part))
+            kept.append((entry, d))
         left -= n_read
     return kept

@@ -24,10 +24,20 @@ from hepsym.events import Events
 from hepsym.features import FeatureMatrix, build_features, join_features
 from hepsym.io import read
 from hepsym.particles import particle_name
+from hepsym.population import Population
 from hepsym.selection import scope_events, select
 from hepsym.spec import InputSpec
 
-__all__ = ("Part", "Prepared", "finish", "prepare", "prepare_part")
+__all__ = (
+    "Part",
+    "Prepared",
+    "finish",
+    "prepare",
+    "prepare_part",
+    "resolved",
+    "study_notes",
+    "with_counts",
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,15 @@ class Prepared:
         notes: what hepsym chose by itself and dropped, one sentence each.
         classes: per event of the features, its final state in words (the final-state
             particle names, sorted), for :func:`~hepsym.strata.find_strata`.
+        population: all the study's events where ``features`` is a sample of them
+            (:mod:`hepsym.sampling`); ``None``: ``features`` holds every event.
     """
 
     features: FeatureMatrix
     spec: InputSpec
     notes: tuple[str, ...] = field(default_factory=tuple)
     classes: np.ndarray | None = field(default=None, repr=False)
+    population: Population | None = field(default=None, repr=False)
 
 
 def _feature_note(kind: str) -> str:
@@ -153,6 +166,40 @@ def finish(parts: list[Part], spec: InputSpec) -> Prepared:
     """
     fm = join_features([p.features for p in parts])
     classes = np.concatenate([p.classes for p in parts])
+    distinct, n_repeated = distinct_rows(fm.X)
+    n_rows = fm.n_events
+    if n_repeated and not spec.keep_duplicates:
+        fm, classes = fm.take(distinct), classes[distinct]
+    notes = study_notes(parts, fm, n_rows, n_repeated, spec.keep_duplicates)
+    return Prepared(with_counts(fm, parts, n_repeated), resolved(spec, parts), notes, classes)
+
+
+def resolved(spec: InputSpec, parts: list[Part]) -> InputSpec:
+    """``spec`` with the selection and features the first partition chose."""
+    first = parts[0].spec
+    return dataclasses.replace(spec, select=first.select, features=first.features)
+
+
+def with_counts(fm: FeatureMatrix, parts: list[Part], n_repeated: int) -> FeatureMatrix:
+    """``fm`` with the study's counts of repeated and bad events in its metadata."""
+    n_bad = sum(p.n_bad for p in parts)
+    return dataclasses.replace(
+        fm, metadata={**fm.metadata, "n_repeated": n_repeated, "n_bad_events": n_bad}
+    )
+
+
+def study_notes(
+    parts: list[Part], fm: FeatureMatrix, n_rows: int, n_repeated: int, keep: bool
+) -> tuple[str, ...]:
+    """What was chosen and dropped over all partitions, one sentence each.
+
+    Args:
+        parts: the partitions (their counts, and the first one's choices).
+        fm: the study's features: only its ``n_input`` and ``n_dropped`` are read.
+        n_rows: the events selected, before repeated ones were removed.
+        n_repeated: of them, those that repeat an earlier event's features exactly.
+        keep: whether the repeated events were kept.
+    """
     notes = []
     n_bad = sum(p.n_bad for p in parts)
     if n_bad:
@@ -169,23 +216,16 @@ def finish(parts: list[Part], spec: InputSpec) -> Prepared:
             f"{n_extra} events had more candidates than requested: the highest-pT ones were taken"
         )
     notes.extend(feature_notes)
-    distinct, n_repeated = distinct_rows(fm.X)
     if n_repeated:
-        share = f"{n_repeated} of {fm.n_events} events ({n_repeated / fm.n_events:.0%})"
-        if spec.keep_duplicates:
+        share = f"{n_repeated} of {n_rows} events ({n_repeated / n_rows:.0%})"
+        if keep:
             notes.append(f"{share} repeat an earlier event's features exactly; kept as asked")
         else:
-            fm, classes = fm.take(distinct), classes[distinct]
             notes.append(
-                f"{share} repeat an earlier event's features exactly: the {fm.n_events} "
-                "distinct ones are studied (--keep-duplicates to keep them)"
+                f"{share} repeat an earlier event's features exactly: the "
+                f"{n_rows - n_repeated} distinct ones are studied (--keep-duplicates to keep them)"
             )
-    fm = dataclasses.replace(
-        fm, metadata={**fm.metadata, "n_repeated": n_repeated, "n_bad_events": n_bad}
-    )
-    first = parts[0].spec
-    resolved = dataclasses.replace(spec, select=first.select, features=first.features)
-    return Prepared(fm, resolved, tuple(notes), classes)
+    return tuple(notes)
 
 
 def distinct_rows(X: np.ndarray) -> tuple[np.ndarray, int]:

@@ -73,7 +73,9 @@ class AnalysisResult:
             {
                 "hepsym_version": __version__,
                 "source": fm.source,
-                "n_events": fm.n_events,
+                "n_events": c.n_events,
+                # the events the sample-based stages saw (n_events below sample_events)
+                "n_sample": fm.n_events,
                 "n_input": fm.n_input,
                 "n_dropped": fm.n_dropped,
                 "n_repeated": int(fm.metadata.get("n_repeated", 0)),

@@ -27,6 +27,10 @@ class ScaleSpec:
             many entries, an uncompressed LHE file of more events as event-aligned byte
             ranges of about this many (one task each on Dask; one after another in
             process).
+        sample_events: the most events a study holds in one place: above it, the stages
+            that need events in memory work on a uniform sample of this many, and the
+            constraint table sums its counts, fractions, means and spreads over every
+            event where the events lie (see :mod:`hepsym.sampling`).
     """
 
     dask: bool = False
@@ -34,6 +38,7 @@ class ScaleSpec:
     dask_workers: int | None = None
     skip_bad_files: bool = False
     partition_entries: int = 500_000
+    sample_events: int = 1_000_000
 
     def __post_init__(self) -> None:
         w = self.dask_workers
@@ -43,6 +48,10 @@ class ScaleSpec:
         p = self.partition_entries
         if isinstance(p, bool) or not isinstance(p, int) or p < 1:
             msg = f"partition_entries must be an integer of at least 1, got {p!r}"
+            raise problem(msg)
+        c = self.sample_events
+        if isinstance(c, bool) or not isinstance(c, int) or c < 2:
+            msg = f"sample_events must be an integer of at least 2, got {c!r}"
             raise problem(msg)
         if self.scheduler is not None and not str(self.scheduler).strip():
             msg = "the scheduler address is empty"

@@ -218,3 +218,78 @@ def test_a_big_plain_lhe_file_is_read_in_byte_ranges(tmp_path: Path, threads: st
     assert limited.features.n_input == 4000
     gz = hepsym_cluster.prepare_study(dataclasses.replace(spec, path=str(EE)), scale)
     np.testing.assert_array_equal(gz.features.X, whole.features.X)
+
+
+def _rows_close(a: hepsym.ConstraintResult, b: hepsym.ConstraintResult) -> None:
+    """The same table, the numbers summed in another order equal to rounding."""
+    assert (a.n_events, a.rank, a.predicted_dim) == (b.n_events, b.rank, b.predicted_dim)
+    for x, y in zip(a.rows, b.rows, strict=True):
+        dx, dy = x.to_dict(), y.to_dict()
+        for key, value in dx.items():
+            if isinstance(value, float):
+                assert dy[key] == pytest.approx(value, rel=1e-9, abs=1e-12), (x.name, key)
+            else:
+                assert dy[key] == value, (x.name, key)
+
+
+def test_a_study_above_the_sample_stays_on_the_workers(files: list[Path], threads: str) -> None:
+    """Above sample_events the client holds a uniform sample; the table's counts are
+    summed over every event on the workers, and equal those of the in-process study."""
+    from hepsym.cluster import open_study
+    from hepsym.dask_study import DaskPopulation
+
+    copy = files[0].with_name("copy.lhe.gz")
+    copy.write_bytes(files[0].read_bytes())
+    spec = InputSpec(path=tuple(map(str, [*files, copy])))  # a file's events repeated
+    with open_study(spec, ScaleSpec(sample_events=500), seed=3) as here:
+        local = hepsym.analyze_constraints(here.features, population=here.population)
+        assert here.population is not None
+        assert here.population.n_events == 1500
+    with open_study(spec, ScaleSpec(scheduler=threads, sample_events=500), seed=3) as there:
+        assert isinstance(there.population, DaskPopulation)
+        dask = hepsym.analyze_constraints(there.features, population=there.population)
+    np.testing.assert_array_equal(here.features.X, there.features.X)
+    np.testing.assert_array_equal(here.classes, there.classes)
+    assert here.features.n_events == 500
+    assert local.n_events == 1500
+    _rows_close(local, dask)
+    assert [n for n in there.notes if not n.startswith("Dask")] == list(here.notes)
+    assert any("300 of 1800 events (17%) repeat" in n for n in here.notes)
+    assert any(n.startswith("sample: 500 of the 1500 events") for n in here.notes)
+    # every event counted, not the sample's: the whole table matches the all-in-memory one
+    whole = hepsym_cluster.prepare_study(spec)
+    full = hepsym.analyze_constraints(whole.features)
+    assert [r.fraction_exact for r in full.rows] == pytest.approx(
+        [r.fraction_exact for r in dask.rows]
+    )
+    assert [r.std for r in full.rows] == pytest.approx([r.std for r in dask.rows], rel=1e-9)
+
+
+def test_analyze_above_the_sample_on_dask(files: list[Path], threads: str) -> None:
+    options = {"ensemble": 2, "epochs": 2, "discover": False, "symmetries": False}
+    local = hepsym.analyze(files, sample_events=600, **options)
+    dask = hepsym.analyze(files, scheduler=threads, sample_events=600, **options)
+    assert local.features.n_events == dask.features.n_events == 600
+    assert local.constraints.n_events == dask.constraints.n_events == 1500
+    _rows_close(local.constraints, dask.constraints)
+    assert local.learned.learned_dim == dask.learned.learned_dim
+    assert local.verdict.outcome == dask.verdict.outcome
+
+
+def test_a_worker_lost_after_reading_is_read_again(files: list[Path]) -> None:
+    """The partitions live on the workers: one killed between reading and the table's
+    tallies is read again by Dask, and the table is unchanged."""
+    from hepsym.cluster import open_study
+
+    spec = InputSpec(path=tuple(map(str, files)))
+    with open_study(spec, ScaleSpec(sample_events=500)) as here:
+        local = hepsym.analyze_constraints(here.features, population=here.population)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        scale = ScaleSpec(scheduler=cluster.scheduler_address, sample_events=500)
+        with open_study(spec, scale) as there:
+            pid = next(iter(there.population.client.run(os.getpid).values()))
+            os.kill(pid, signal.SIGKILL)
+            dask = hepsym.analyze_constraints(there.features, population=there.population)
+    _rows_close(local, dask)

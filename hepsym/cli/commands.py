@@ -86,8 +86,8 @@ def cmd_constraints(args: argparse.Namespace) -> int:
     from hepsym.constraints import analyze_constraints
 
     spec = study_spec(args)
-    fm, notes = features_for(args, spec)
-    result = analyze_constraints(fm, spec.constraints, seed=spec.seed)
+    with features_for(args, spec) as (fm, notes, population):
+        result = analyze_constraints(fm, spec.constraints, seed=spec.seed, population=population)
     return _show(args, notes, result)
 
 
@@ -113,9 +113,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from hepsym.discovery import discover
 
     spec = study_spec(args)
-    fm, notes = features_for(args, spec)
-    d = spec.discovery
-    result = discover(fm, max_degree=d.max_degree, tolerance=d.tolerance, seed=spec.seed)
+    with features_for(args, spec) as (fm, notes, _):
+        d = spec.discovery
+        result = discover(fm, max_degree=d.max_degree, tolerance=d.tolerance, seed=spec.seed)
     return _show(args, notes, result)
 
 
@@ -143,8 +143,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
     spec = study_spec(args)
     start_workers(spec.learn)  # ready by the time the features are
-    fm, notes = features_for(args, spec)
-    result = learn_features(fm, spec.learn)
+    with features_for(args, spec) as (fm, notes, _):
+        result = learn_features(fm, spec.learn)
     return _show(args, (*notes, *result.notes), result)
 
 
@@ -173,7 +173,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     out = OutputFolder(spec.out, force=args.force) if spec.out is not None else None
     notes: tuple[str, ...] = ()
     if args.dataset:
-        source, notes = features_for(args, spec)
+        with features_for(args, spec) as (source, notes, _):
+            pass
     elif spec.input.path is not None:
         source = spec.input.path
     else:
@@ -240,9 +241,11 @@ def cmd_symmetries(args: argparse.Namespace) -> int:
     settings = SymmetrySpec(
         seed=spec.seed, n_test=args.n_test, n_perm=args.permutations, alpha=args.alpha
     )
-    fm, notes = features_for(args, spec)
-    constraints = analyze_constraints(fm, spec.constraints, seed=spec.seed)
-    result = symmetries(fm, settings, constraints=constraints)
+    with features_for(args, spec) as (fm, notes, population):
+        constraints = analyze_constraints(
+            fm, spec.constraints, seed=spec.seed, population=population
+        )
+        result = symmetries(fm, settings, constraints=constraints)
     return _show(args, notes, result)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hepsym.errors import HepsymError
@@ -110,6 +111,15 @@ def add_dask_options(p: argparse.ArgumentParser) -> None:
         "--skip-bad-files",
         action="store_true",
         help="skip a file that fails to read, and count it (default: stop, naming it)",
+    )
+    p.add_argument(
+        "--sample-events",
+        type=int,
+        default=None,
+        metavar="N",
+        help="hold at most N events in one place: above it the stages work on a uniform "
+        "sample of N, and the constraint table's counts, fractions, means and spreads are "
+        "summed over every event (default 1000000)",
     )
 
 
@@ -343,6 +353,7 @@ def study_spec(args: argparse.Namespace) -> Any:
         scheduler=get("scheduler", None),
         dask_workers=get("dask_workers", None),
         skip_bad_files=get("skip_bad_files", None) or None,
+        sample_events=get("sample_events", None),
         max_degree=get("max_degree", None),
         tolerance=get("tolerance", None),
         discover=get("discover", None),
@@ -350,17 +361,21 @@ def study_spec(args: argparse.Namespace) -> Any:
     )
 
 
-def features_for(args: argparse.Namespace, spec: Any) -> tuple[Any, tuple[str, ...]]:
-    """The feature matrix of ``--dataset`` or of the event file, with the notes."""
+@contextlib.contextmanager
+def features_for(args: argparse.Namespace, spec: Any) -> Iterator[tuple[Any, tuple[str, ...], Any]]:
+    """The feature matrix of ``--dataset`` or of the event file (a sample of a big study),
+    the notes, and the study's population (``None``: the features are all of it); a Dask
+    cluster stays up while the block runs."""
     if args.dataset:
         from hepsym.datasets import load_toy
 
         toy = load_toy(args.dataset, seed=spec.seed)
-        return toy.features(), (f"dataset: {toy!r}",)
+        yield toy.features(), (f"dataset: {toy!r}",), None
+        return
     if not args.file:
         msg = f"{args.command} needs an event FILE or --dataset circle|square"
         raise HepsymError(msg)
-    from hepsym.cluster import prepare_study
+    from hepsym.cluster import open_study
 
-    prepared = prepare_study(spec.input, spec.scale)
-    return prepared.features, prepared.notes
+    with open_study(spec.input, spec.scale, seed=spec.seed) as prepared:
+        yield prepared.features, prepared.notes, prepared.population
