@@ -1,7 +1,9 @@
-"""Many files: ``hepsym constraints`` in process against the Dask path with 1 and 2 workers.
+"""Many files: ``hepsym constraints`` (or ``analyze``) in process against the Dask path
+with 1 and 2 workers.
 
     python benchmarks/bench_scale.py [--files 20] [--copies 5] [--workers 1 2]
     python benchmarks/bench_scale.py --files 20 --root 500000 --workers 2   # 10^7 events
+    python benchmarks/bench_scale.py --files 20 --root 500000 --workers 2 --command analyze
 
 With ``--root N`` the files are NanoAOD-style ROOT files of N events each (the muons of
 the same sample, every event turned about the beam axis by its own random angle), read
@@ -12,7 +14,8 @@ The sample is the shipped e+e- -> mu+ mu- file (10^4 events) in ``--files`` file
 exact symmetry of the sample, so every event stays physical and distinct): 20 x 5 gives
 10^6 events. The files are made once in ``--cache`` (default /tmp/hepsym-bench-scale).
 
-Each configuration runs ``hepsym constraints 'DIR/*.lhe.gz' --json`` as its own process;
+Each configuration runs ``hepsym constraints 'DIR/*.lhe.gz' --json`` (or ``analyze``) as its
+own process;
 the script prints wall time (process start and Dask cluster start included), events per
 second, the speed-up against the in-process run, the peak resident memory of the largest
 process of that run (client or worker) and of the largest worker, and checks that
@@ -112,14 +115,14 @@ def make_root_files(cache: Path, n_files: int, per_file: int) -> tuple[Path, int
     return folder, n_total
 
 
-def _run(folder: Path, extra: list[str]) -> tuple[float, float, str, dict]:
+def _run(folder: Path, command: str, extra: list[str]) -> tuple[float, float, str, dict]:
     """Wall seconds, peak RSS (MiB) of the largest process of this run, the JSON result.
 
     Each run goes through a fresh wrapper process (``--one``), whose children's peak
     resident memory covers only this run: the hepsym process and, on the Dask path, its
     worker processes.
     """
-    cmd = [sys.executable, __file__, "--one", str(folder), *extra]
+    cmd = [sys.executable, __file__, "--one", str(folder), command, *extra]
     start = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -128,11 +131,12 @@ def _run(folder: Path, extra: list[str]) -> tuple[float, float, str, dict]:
     return seconds, float(peak) / 1024, worker, json.loads(result)
 
 
-def _one(folder: str, extra: list[str]) -> int:
+def _one(folder: str, command: str, extra: list[str]) -> int:
     pattern = "*.root" if Path(folder).name.startswith("root_") else "*.lhe.gz"
-    cmd = [sys.executable, "-m", "hepsym", "constraints", f"{folder}/{pattern}", "--json"]
+    cmd = [sys.executable, "-m", "hepsym", command, f"{folder}/{pattern}", "--json"]
     out = subprocess.run([*cmd, *extra], check=True, capture_output=True, text=True)
-    found = re.search(r"peak memory of a worker (\d+) MiB", out.stderr)
+    # the notes: on stderr for constraints, in the JSON for analyze
+    found = re.search(r"peak memory of a worker (\d+) MiB", out.stderr + out.stdout)
     worker = found.group(1) if found else "-"
     print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, worker)
     print(out.stdout, end="")
@@ -141,7 +145,7 @@ def _one(folder: str, extra: list[str]) -> int:
 
 def main() -> int:
     if sys.argv[1:2] == ["--one"]:
-        return _one(sys.argv[2], sys.argv[3:])
+        return _one(sys.argv[2], sys.argv[3], sys.argv[4:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--copies", type=int, default=5)
@@ -157,6 +161,12 @@ def main() -> int:
         "--no-in-process",
         action="store_true",
         help="only the Dask runs (for sizes the in-process reference takes too long on)",
+    )
+    parser.add_argument(
+        "--command",
+        choices=("constraints", "analyze"),
+        default="constraints",
+        help="the hepsym command timed (analyze: the whole study, VAE ensemble included)",
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/hepsym-bench-scale"))
     args = parser.parse_args()
@@ -174,14 +184,16 @@ def main() -> int:
     if args.no_in_process:
         base_t, ref = math.nan, None
     else:
-        base_t, peak, _, ref = _run(folder, beams)
+        base_t, peak, _, ref = _run(folder, args.command, beams)
         print(
             f"{'in process':<22}{base_t:9.2f}{n / base_t:11.3g}{1.0:10.2f}{peak:10.0f}"
             f"{'-':>12}  {ref['predicted_dim']}"
         )
     same = True
     for w in args.workers:
-        t, peak, worker, res = _run(folder, [*beams, "--dask", "--dask-workers", str(w)])
+        t, peak, worker, res = _run(
+            folder, args.command, [*beams, "--dask", "--dask-workers", str(w)]
+        )
         ref = ref or res
         same &= (
             res["constraints"] == ref["constraints"]
