@@ -78,7 +78,9 @@ def _study(prepared: Prepared, spec: StudySpec) -> AnalysisResult:
     fm, notes, classes = prepared.features, prepared.notes, prepared.classes
     fm.check_finite()
     # the ensemble trains in the worker processes while this process checks constraints
-    learning = start_learning_features(fm, spec.learn, extra=_physics_combinations(fm))
+    learning = start_learning_features(
+        fm, spec.learn, extra=_physics_combinations(fm), population=prepared.population
+    )
     try:
         c_result = analyze_constraints(
             fm, spec.constraints, seed=spec.seed, population=prepared.population

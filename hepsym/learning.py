@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,11 +28,14 @@ from hepsym.errors import HepsymError
 from hepsym.features import FeatureMatrix
 from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.learn_result import LearnResult
+from hepsym.population import Population
 from hepsym.relevance import (
     RELEVANCE_FLOOR,
     ensemble_dimension,
     learned_dimension,
     relevance_and_kl,
+    relevance_from_sums,
+    relevance_sums,
     streamed_relevance,
 )
 from hepsym.spec import LearnSpec, with_fields
@@ -73,8 +77,9 @@ def evaluate(
 ) -> LearnResult:
     """Relevances, learned dimension, correlations and TwoNN of a trained ensemble on ``X``.
 
-    ``scores``: the members' ``(relevance, kl)`` over ``X`` in latent order, when already
-    computed (the worker processes compute them as they finish training).
+    ``scores``: the members' ``(relevance, kl)`` in latent order, when already computed
+    (the worker processes compute them over ``X`` as they finish training; over every
+    event of a study's population, where ``X`` is its sample).
 
     Raises:
         FeatureError: Bad ``X``, names or extra columns.
@@ -83,7 +88,7 @@ def evaluate(
     n = len(X)
     if n <= EVAL_SAMPLE:
         mu, sigma = model.encode(X)
-        rel, kl = relevance_and_kl(mu, sigma)
+        rel, kl = scores if scores is not None else relevance_and_kl(mu, sigma)
         X_s, extra_s = X, extra
     else:
         # relevance and KL over every event, accumulated chunk by chunk; what needs the
@@ -177,6 +182,8 @@ class PendingLearn:
     extra: Mapping[str, np.ndarray] | None
     notes: tuple[str, ...]
     source: str = ""
+    population: Population | None = None
+    columns: np.ndarray | None = None
 
     def cancel(self) -> None:
         """Give it up (the worker processes still training are stopped)."""
@@ -184,10 +191,15 @@ class PendingLearn:
 
     def result(self) -> LearnResult:
         """The :class:`LearnResult`, once the training is done; errors name the file."""
+        notes = self.notes
         with _naming(self.source):
             trained = self.training.result()
             rel, kl = trained.relevance, trained.kl
             scores = None if rel is None or kl is None else (rel, kl)
+            if self.population is not None:
+                scores = _population_scores(trained.model, self.population, self.columns)
+                n_all = self.population.n_events
+                notes = (*notes, f"relevances and KL over all {n_all} events, where they lie")
             result = evaluate(
                 trained.model,
                 self.X,
@@ -197,7 +209,21 @@ class PendingLearn:
                 geometric=self.spec.geometric,
                 scores=scores,
             )
-        return dataclasses.replace(result, notes=self.notes) if self.notes else result
+        return dataclasses.replace(result, notes=notes) if notes else result
+
+
+def _population_scores(
+    model: Ensemble, population: Population, columns: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The members' relevance and KL over every event of ``population`` (the VAE's
+    input columns of each partition encoded where it lies, the sums merged)."""
+    sums = population.map(functools.partial(_partition_sums, model, columns))
+    return relevance_from_sums(np.sum(sums, axis=0), population.n_events)
+
+
+def _partition_sums(model: Ensemble, columns: np.ndarray | None, fm: FeatureMatrix) -> np.ndarray:
+    X = fm.X if columns is None else fm.X[:, columns]
+    return relevance_sums(model.encode, np.asarray(X, dtype=np.float64))
 
 
 def start_learning(
@@ -288,13 +314,15 @@ def learn_features(
     spec: LearnSpec | None = None,
     *,
     extra: Mapping[str, np.ndarray] | None = None,
+    population: Population | None = None,
     **options: Any,
 ) -> LearnResult:
-    """:func:`learn` on a feature matrix, with the input rules of :func:`learning_inputs`.
+    """:func:`learn` on a feature matrix, with the input rules of :func:`learning_inputs`
+    (``population``: see :func:`start_learning_features`).
 
     The result's ``notes`` say what the rules changed; errors name the file.
     """
-    return start_learning_features(fm, spec, extra=extra, **options).result()
+    return start_learning_features(fm, spec, extra=extra, population=population, **options).result()
 
 
 def start_learning_features(
@@ -302,9 +330,15 @@ def start_learning_features(
     spec: LearnSpec | None = None,
     *,
     extra: Mapping[str, np.ndarray] | None = None,
+    population: Population | None = None,
     **options: Any,
 ) -> PendingLearn:
-    """:func:`learn_features`, started (see :func:`start_learning`)."""
+    """:func:`learn_features`, started (see :func:`start_learning`).
+
+    ``population``: every event of the study, where ``fm`` is a sample of them
+    (:mod:`hepsym.population`): the ensemble trains on the sample, and the relevances and
+    KL are evaluated by the trained ensemble on every partition.
+    """
     spec = _spec_with(spec, options)
     inputs = learning_inputs(fm, spec.vae)
     with _naming(fm.source):
@@ -315,7 +349,14 @@ def start_learning_features(
             extra=extra,
             weights=fm.weights,
         )
-    return dataclasses.replace(pending, notes=(*inputs.notes, *pending.notes), source=fm.source)
+    columns = np.asarray([fm.names.index(n) for n in inputs.names])
+    return dataclasses.replace(
+        pending,
+        notes=(*inputs.notes, *pending.notes),
+        source=fm.source,
+        population=population,
+        columns=columns,
+    )
 
 
 @contextlib.contextmanager

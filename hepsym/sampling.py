@@ -1,9 +1,10 @@
 """The study's sample: at most ``sample_events`` events, drawn uniformly from all of them,
 which the stages that need events in memory work on.
 
-The constraint table's counts, fractions in tolerance, means and spreads are summed over
-every event where the events lie (:mod:`hepsym.population`); the medians and widths, the
-Jacobian rank, the relations, symmetries and strata, TwoNN and the VAE see the sample.
+The constraint table's counts, fractions in tolerance, means and spreads, and the VAE
+ensemble's relevances and KL, are summed over every event where the events lie
+(:mod:`hepsym.population`); the medians and widths, the Jacobian rank, the relations,
+symmetries and strata, TwoNN and the VAE's training see the sample.
 Below the cap the sample is every event, and nothing changes. The sample is a function of
 the events and the seed only, so that the study in process and on Dask hold the same one.
 """
@@ -36,8 +37,9 @@ def sample_note(n_sample: int, n_events: int) -> str:
     return (
         f"sample: {n_sample} of the {n_events} events, drawn uniformly (--sample-events), "
         "are held here: the medians and widths of the constraint table, the Jacobian rank, "
-        "the relations, symmetries, strata, TwoNN and the VAE use them; the counts, fractions "
-        f"in tolerance, means and spreads of the constraint table are over all {n_events}"
+        "the relations, symmetries, strata, TwoNN and the VAE's training use them; the "
+        "counts, fractions in tolerance, means and spreads of the constraint table and the "
+        f"VAEs' relevances are over all {n_events}"
     )
 
 

@@ -274,6 +274,12 @@ def test_analyze_above_the_sample_on_dask(files: list[Path], threads: str) -> No
     _rows_close(local.constraints, dask.constraints)
     assert local.learned.learned_dim == dask.learned.learned_dim
     assert local.verdict.outcome == dask.verdict.outcome
+    # trained on the sample, the ensemble's relevances are over every event, on the workers
+    np.testing.assert_allclose(dask.learned.relevance, local.learned.relevance, rtol=1e-5)
+    every = hepsym_cluster.prepare_study(InputSpec(path=tuple(map(str, files))))
+    over_all = hepsym.learning.evaluate(local.learned.model, every.features.X, geometric=False)
+    np.testing.assert_allclose(local.learned.relevance, over_all.relevance, rtol=1e-5)
+    assert any(n == "relevances and KL over all 1500 events, where they lie" for n in dask.notes)
 
 
 def test_a_worker_lost_after_reading_is_read_again(files: list[Path]) -> None:

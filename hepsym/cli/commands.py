@@ -143,8 +143,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
     spec = study_spec(args)
     start_workers(spec.learn)  # ready by the time the features are
-    with features_for(args, spec) as (fm, notes, _):
-        result = learn_features(fm, spec.learn)
+    with features_for(args, spec) as (fm, notes, population):
+        result = learn_features(fm, spec.learn, population=population)
     return _show(args, (*notes, *result.notes), result)
 
 
