@@ -85,7 +85,15 @@ def _study(prepared: Prepared, spec: StudySpec) -> AnalysisResult:
         c_result = analyze_constraints(
             fm, spec.constraints, seed=spec.seed, population=prepared.population
         )
-        strata = find_strata(fm, c_result, spec.constraints, classes=classes, seed=spec.seed)
+        population = prepared.population
+        strata = find_strata(
+            fm,
+            c_result,
+            spec.constraints,
+            classes=classes,
+            counts=population.class_counts() if population is not None else None,
+            seed=spec.seed,
+        )
         discovery, symmetry, notes = _beyond(fm, c_result, spec, notes)
         l_result = learning.result()
     except BaseException:  # an error, Ctrl-C, SIGTERM: the training is given up too

@@ -14,6 +14,7 @@ the task graph when a later stage asks for them.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ import numpy as np
 
 from hepsym.features import FeatureMatrix, join_features
 from hepsym.inputs import Part, Prepared, resolved, study_notes, with_counts
+from hepsym.population import count_classes
 from hepsym.sampling import row_hashes, sample_indices, sample_note
 from hepsym.spec import InputSpec
 
@@ -40,6 +42,10 @@ def summarize(part: Part) -> tuple[Part, np.ndarray]:
 
 def _take(part: Part, rows: np.ndarray) -> tuple[FeatureMatrix, np.ndarray]:
     return part.features.take(rows), part.classes[rows]
+
+
+def _classes(part: Part, keep: np.ndarray | None) -> dict[str, int]:
+    return count_classes([part.classes if keep is None else part.classes[keep]])
 
 
 def _apply(func: Callable[[FeatureMatrix], T], part: Part, keep: np.ndarray | None) -> T:
@@ -63,6 +69,16 @@ class DaskPopulation:
             for part, keep in zip(self.parts, self.keeps, strict=True)
         ]
         return list(self.client.gather(futures))
+
+    def class_counts(self) -> dict[str, int]:
+        futures = [
+            self.client.submit(_classes, part, keep, pure=False, retries=self.retries)
+            for part, keep in zip(self.parts, self.keeps, strict=True)
+        ]
+        total: Counter[str] = Counter()
+        for counts in self.client.gather(futures):
+            total.update(counts)
+        return dict(total)
 
 
 def sample_on_workers(

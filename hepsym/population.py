@@ -10,13 +10,16 @@ population of features held here; :mod:`hepsym.cluster` has the one on a cluster
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+import numpy as np
+
 from hepsym.features import FeatureMatrix
 
-__all__ = ("InMemory", "Population")
+__all__ = ("InMemory", "Population", "count_classes")
 
 T = TypeVar("T")
 
@@ -31,12 +34,16 @@ class Population(Protocol):
     def map(self, func: Callable[[FeatureMatrix], T]) -> list[T]:
         """``func`` of each partition's features, in partition order."""
 
+    def class_counts(self) -> dict[str, int]:
+        """The events of each final-state class (:func:`~hepsym.inputs.final_state_classes`)."""
+
 
 @dataclass(frozen=True)
 class InMemory:
-    """Feature matrices held in this process."""
+    """Feature matrices held in this process, with their events' final-state classes."""
 
     parts: tuple[FeatureMatrix, ...]
+    classes: tuple[np.ndarray, ...] | None = None
 
     @property
     def n_events(self) -> int:
@@ -44,3 +51,15 @@ class InMemory:
 
     def map(self, func: Callable[[FeatureMatrix], T]) -> list[T]:
         return [func(p) for p in self.parts]
+
+    def class_counts(self) -> dict[str, int]:
+        return count_classes(self.classes or ())
+
+
+def count_classes(classes: Iterable[np.ndarray]) -> dict[str, int]:
+    """The events of each class, over every array of ``classes``."""
+    total: Counter[str] = Counter()
+    for c in classes:
+        labels, n = np.unique(np.asarray(c), return_counts=True)
+        total.update(dict(zip(labels.tolist(), n.tolist(), strict=True)))
+    return dict(total)

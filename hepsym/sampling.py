@@ -1,8 +1,9 @@
 """The study's sample: at most ``sample_events`` events, drawn uniformly from all of them,
 which the stages that need events in memory work on.
 
-The constraint table's counts, fractions in tolerance, means and spreads, and the VAE
-ensemble's relevances and KL, are summed over every event where the events lie
+The constraint table's counts, fractions in tolerance, means and spreads, the VAE
+ensemble's relevances and KL, and the strata's sizes are summed over every event where the
+events lie
 (:mod:`hepsym.population`); the medians and widths, the Jacobian rank, the relations,
 symmetries and strata, TwoNN and the VAE's training see the sample.
 Below the cap the sample is every event, and nothing changes. The sample is a function of
@@ -55,7 +56,7 @@ def sampled(prepared: Prepared, cap: int, seed: int) -> Prepared:
         features=fm.take(idx),
         classes=classes,
         notes=(*prepared.notes, sample_note(len(idx), fm.n_events)),
-        population=InMemory((fm,)),
+        population=InMemory((fm,), None if prepared.classes is None else (prepared.classes,)),
     )
 
 

@@ -21,7 +21,7 @@ smaller than ``MIN_EVENTS`` events are not studied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,19 +136,35 @@ class Strata:
         return [s.to_dict() for s in self.strata]
 
 
-def _groups_by_class(classes: Sequence[str] | np.ndarray) -> list[tuple[str, np.ndarray]]:
-    labels, inverse, counts = np.unique(
-        np.asarray(classes), return_inverse=True, return_counts=True
-    )
+def _groups_by_class(
+    classes: Sequence[str] | np.ndarray, counts: Mapping[str, int] | None
+) -> list[tuple[str, np.ndarray, int, float]]:
+    """The final-state strata: label, rows of ``classes``, events and fraction. The rule
+    decides on ``counts`` (the classes of every event, where ``classes`` are a sample's)."""
+    labels, inverse = np.unique(np.asarray(classes), return_inverse=True)
     inverse = inverse.ravel()
-    n = len(inverse)
-    big = [i for i in np.argsort(-counts, kind="stable") if counts[i] >= MIN_FRACTION * n]
-    if not 2 <= len(big) <= MAX_STRATA or counts[big].sum() < MIN_COVERED * n:
+    if counts is None:
+        counts = dict(zip(labels.tolist(), np.bincount(inverse).tolist(), strict=True))
+    n = sum(counts.values())
+    ranked = sorted(counts, key=lambda c: (-counts[c], c))
+    big = [c for c in ranked if counts[c] >= MIN_FRACTION * n]
+    if not 2 <= len(big) <= MAX_STRATA or sum(counts[c] for c in big) < MIN_COVERED * n:
         return []
-    return [(f"final state {labels[i]}", np.flatnonzero(inverse == i)) for i in big]
+    where = {lab: i for i, lab in enumerate(labels.tolist())}
+    return [
+        (
+            f"final state {c}",
+            np.flatnonzero(inverse == where[c]) if c in where else np.arange(0),
+            counts[c],
+            counts[c] / n,
+        )
+        for c in big
+    ]
 
 
-def _groups_by_law(fm: FeatureMatrix, result: ConstraintResult) -> list[tuple[str, np.ndarray]]:
+def _groups_by_law(
+    fm: FeatureMatrix, result: ConstraintResult
+) -> list[tuple[str, np.ndarray, int, float]]:
     X, rel_tol = fm.X, result.thresholds.rel_tol
     for row, c in zip(result.rows, result.candidates, strict=True):
         if row.kind not in _SPLITTING_KINDS or row.status == "exact":
@@ -159,16 +175,22 @@ def _groups_by_law(fm: FeatureMatrix, result: ConstraintResult) -> list[tuple[st
             holds = np.abs(g - row.expected) <= rel_tol * np.maximum(scale, 1e-300)
         f = holds.mean()
         if MIN_FRACTION <= f <= 1 - MIN_FRACTION:
+            rows = (np.flatnonzero(holds), np.flatnonzero(~holds))
             return [
-                (f"{row.name} holds exactly", np.flatnonzero(holds)),
-                (f"{row.name} does not hold", np.flatnonzero(~holds)),
+                (f"{row.name} holds exactly", rows[0], len(rows[0]), len(rows[0]) / fm.n_events),
+                (f"{row.name} does not hold", rows[1], len(rows[1]), len(rows[1]) / fm.n_events),
             ]
     return []
 
 
 def _study(
-    fm: FeatureMatrix, label: str, rows: np.ndarray, spec: ConstraintSpec, seed: int
+    fm: FeatureMatrix,
+    group: tuple[str, np.ndarray, int, float],
+    spec: ConstraintSpec,
+    seed: int,
 ) -> Stratum | None:
+    """One stratum studied on its rows of ``fm``; its events and fraction as counted."""
+    label, rows, n_events, fraction = group
     from hepsym.constraints import analyze_constraints
     from hepsym.geometry import two_nn
 
@@ -182,7 +204,7 @@ def _study(
     except HepsymError:
         return None
     counted = tuple(r.name for r in c.rows if r.counted)
-    return Stratum(label, len(rows), len(rows) / fm.n_events, c.predicted_dim, dim, err, counted)
+    return Stratum(label, n_events, fraction, c.predicted_dim, dim, err, counted)
 
 
 def find_strata(
@@ -191,6 +213,7 @@ def find_strata(
     spec: ConstraintSpec,
     *,
     classes: Sequence[str] | np.ndarray | None = None,
+    counts: Mapping[str, int] | None = None,
     seed: int = 0,
 ) -> Strata | None:
     """Split the events into strata by the module's rule and study each; ``None`` if one.
@@ -200,14 +223,17 @@ def find_strata(
         result: their constraint table (for the laws that hold on a subset).
         spec: the constraint settings, used again on every stratum.
         classes: per event, a label of its final state (from :func:`~hepsym.inputs.prepare`).
+        counts: the events of each final state among all of the study's, where ``fm`` is
+            a sample of them (:meth:`~hepsym.population.Population.class_counts`): the
+            rule and the strata's sizes use them; each stratum is studied on the sample.
         seed: seeds each stratum's constraint sampling and TwoNN.
     """
     groups, rule = [], ""
     if classes is not None and len(classes) == fm.n_events:
-        groups, rule = _groups_by_class(classes), "by final state"
+        groups, rule = _groups_by_class(classes, counts), "by final state"
     if not groups:
         groups, rule = _groups_by_law(fm, result), "by a law that holds on a subset"
-    studied = [s for s in (_study(fm, lab, rows, spec, seed) for lab, rows in groups) if s]
+    studied = [s for s in (_study(fm, group, spec, seed) for group in groups) if s]
     if len(studied) < 2:
         return None
     return Strata(tuple(studied), rule)

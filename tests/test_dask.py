@@ -245,9 +245,12 @@ def test_a_study_above_the_sample_stays_on_the_workers(files: list[Path], thread
         local = hepsym.analyze_constraints(here.features, population=here.population)
         assert here.population is not None
         assert here.population.n_events == 1500
+        assert here.population.class_counts() == {"mu- mu+": 1500}
     with open_study(spec, ScaleSpec(scheduler=threads, sample_events=500), seed=3) as there:
         assert isinstance(there.population, DaskPopulation)
         dask = hepsym.analyze_constraints(there.features, population=there.population)
+        # the final states of every event (repeated ones left out), for the strata
+        assert there.population.class_counts() == {"mu- mu+": 1500}
     np.testing.assert_array_equal(here.features.X, there.features.X)
     np.testing.assert_array_equal(here.classes, there.classes)
     assert here.features.n_events == 500

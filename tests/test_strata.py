@@ -157,3 +157,20 @@ def test_injected_duplicates_are_counted_and_left_out(tmp_path):
     kept = prepare(path, keep_duplicates=True)
     assert kept.features.n_events == 13_000
     assert main(["constraints", str(path), "--json"]) == 0
+
+
+def test_strata_of_a_sample_count_every_event(merged):
+    """Studied on a sample, the strata keep the sizes of all events (the population's
+    class counts), and the rule decides on them."""
+    fm, _ = merged
+    classes = np.r_[np.full(1100, "mu- mu+"), np.full(900, "mu- mu+ g")]
+    pick = np.sort(np.random.default_rng(1).choice(2000, 1000, replace=False))
+    sample = fm.take(pick)
+    counts = {"mu- mu+": 1100, "mu- mu+ g": 900}
+    strata = find_strata(
+        sample, analyze_constraints(sample), ConstraintSpec(), classes=classes[pick], counts=counts
+    )
+    assert strata is not None
+    assert [s.n_events for s in strata.strata] == [1100, 900]
+    assert [s.fraction for s in strata.strata] == pytest.approx([0.55, 0.45])
+    assert strata.dims == (3, 5)
