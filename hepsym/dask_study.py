@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from hepsym.features import FeatureMatrix, join_features
-from hepsym.inputs import Part, Prepared, resolved, study_notes, with_counts
+from hepsym.inputs import Part, Prepared, resolved, row_hashes, study_notes, with_counts
 from hepsym.population import count_classes
-from hepsym.sampling import row_hashes, sample_indices, sample_note
+from hepsym.sampling import sample_indices, sample_note
 from hepsym.spec import InputSpec
 
 __all__ = ("DaskPopulation", "sample_on_workers", "summarize")

@@ -35,6 +35,7 @@ __all__ = (
     "prepare",
     "prepare_part",
     "resolved",
+    "row_hashes",
     "study_notes",
     "with_counts",
 )
@@ -230,9 +231,33 @@ def study_notes(
 
 def distinct_rows(X: np.ndarray) -> tuple[np.ndarray, int]:
     """The indices of the first occurrence of each distinct row of ``X``, in order, and how
-    many rows repeat an earlier one exactly."""
-    if len(X) == 0:
+    many rows repeat an earlier one exactly.
+
+    Rows are compared by a 64-bit hash first (:func:`row_hashes`: one sort of integers);
+    only the rows whose hash occurs more than once, all repeats among them, are compared
+    by their values, so the answer is exact and costs a fraction of sorting the rows.
+    """
+    n = len(X)
+    if n == 0:
         return np.arange(0), 0
+    h = row_hashes(X)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    run = np.r_[False, hs[1:] == hs[:-1]]
+    if not run.any():
+        return np.arange(n), 0
+    shared = run | np.r_[run[1:], False]  # every member of a run of equal hashes
+    candidates = np.sort(order[shared])
+    first = candidates[_first_of_rows(X[candidates])]
+    keep = np.ones(n, dtype=bool)
+    keep[candidates] = False
+    keep[first] = True
+    distinct = np.flatnonzero(keep)
+    return distinct, n - len(distinct)
+
+
+def _first_of_rows(X: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct row of ``X``, sorted."""
     # Each row as one opaque value: sorting raw bytes is 3x faster than np.unique's
     # row-wise comparison; + 0.0 turns -0.0 into 0.0, the one pair of equal floats
     # whose bytes differ (the features are finite: no NaN).
@@ -241,7 +266,25 @@ def distinct_rows(X: np.ndarray) -> tuple[np.ndarray, int]:
         rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel(), return_index=True
     )
     first.sort()
-    return first, len(X) - len(first)
+    return first
+
+
+_HASH_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def row_hashes(X: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's values (-0.0 taken as 0.0), for finding repeated
+    events across partitions without holding them in one place. Two distinct rows
+    share a hash with probability about 2^-64 per pair (10^7 events: ~3 x 10^-6)."""
+    rows = np.ascontiguousarray(X, dtype=np.float64) + 0.0
+    words = rows.view(np.uint64).reshape(len(rows), -1)
+    h = np.full(len(rows), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(words.shape[1]):
+            h ^= words[:, j]
+            h *= _HASH_MIX
+            h ^= h >> np.uint64(29)
+    return h
 
 
 def final_state_classes(events: Events, kept: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from hepsym.inputs import Prepared
 from hepsym.population import InMemory
 
-__all__ = ("row_hashes", "sample_indices", "sample_note", "sampled")
+__all__ = ("sample_indices", "sample_note", "sampled")
 
 #: the sample's own seed stream, apart from the study's other uses of its seed
 _SAMPLE_STREAM = 0x5A
@@ -58,21 +58,3 @@ def sampled(prepared: Prepared, cap: int, seed: int) -> Prepared:
         notes=(*prepared.notes, sample_note(len(idx), fm.n_events)),
         population=InMemory((fm,), None if prepared.classes is None else (prepared.classes,)),
     )
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def row_hashes(X: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row's values (-0.0 taken as 0.0), for finding repeated
-    events across partitions without holding them in one place. Two distinct rows
-    share a hash with probability about 2^-64 per pair (10^7 events: ~3 x 10^-6)."""
-    rows = np.ascontiguousarray(X, dtype=np.float64) + 0.0
-    words = rows.view(np.uint64).reshape(len(rows), -1)
-    h = np.full(len(rows), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            h ^= words[:, j]
-            h *= _MIX
-            h ^= h >> np.uint64(29)
-    return h

@@ -184,3 +184,17 @@ def test_distinct_rows_keeps_first_occurrences_in_order():
     reference = np.sort(np.unique(Y, axis=0, return_index=True)[1])
     np.testing.assert_array_equal(first, reference)
     assert n_repeated == 2
+
+
+def test_distinct_rows_is_exact_when_hashes_collide(monkeypatch) -> None:
+    """Rows are compared by their values wherever their hashes agree: a collision of
+    distinct rows keeps both."""
+    from hepsym import inputs
+
+    X = np.random.default_rng(0).normal(size=(1000, 3))
+    X[10] = X[2]
+    X[999] = X[2]
+    monkeypatch.setattr(inputs, "row_hashes", lambda X: np.zeros(len(X), dtype=np.uint64))
+    first, n_repeated = inputs.distinct_rows(X)
+    assert n_repeated == 2
+    np.testing.assert_array_equal(first, np.setdiff1d(np.arange(1000), [10, 999]))
