@@ -224,16 +224,28 @@ def _partons(events: Events, selection: Selection) -> np.ndarray | None:
             f"events, not from these {len(events)}"
         )
         raise FeatureError(msg)
-    parts = events.particles[selection.kept]
-    incoming = parts[parts.status == -1]
-    if len(incoming) == 0 or ak.min(ak.num(incoming, axis=1)) < 1:
+    per_event = _sum_by_status(events.particles, -1, ("E", "px", "py", "pz"))
+    counts, sums = per_event[0][selection.kept], per_event[1][selection.kept]
+    if len(counts) == 0 or counts.min() < 1:
         return None
-    return np.column_stack(
-        [
-            np.asarray(ak.to_numpy(ak.sum(getattr(incoming, c), axis=1)), dtype=np.float64)
-            for c in ("E", "px", "py", "pz")
-        ]
-    )
+    return sums
+
+
+def _sum_by_status(
+    particles: ak.Array, status: int, fields: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, how many of its particles have ``status`` and the sums of their
+    ``fields`` (events x fields), from the flat particle columns (no jagged masking)."""
+    n = len(particles)
+    counts = ak.to_numpy(ak.num(particles, axis=1))
+    flat = ak.flatten(particles)
+    mask = ak.to_numpy(flat.status) == status
+    event = np.repeat(np.arange(n), counts)[mask]
+    sums = [
+        np.bincount(event, weights=np.asarray(ak.to_numpy(getattr(flat, f)))[mask], minlength=n)
+        for f in fields
+    ]
+    return np.bincount(event, minlength=n), np.column_stack(sums)
 
 
 def join_features(parts: Sequence[FeatureMatrix]) -> FeatureMatrix:

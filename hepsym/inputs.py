@@ -295,10 +295,7 @@ def final_state_classes(events: Events, kept: np.ndarray) -> np.ndarray:
     keyed by its size and two sums over the ids (no Python loop per event), and each label
     is written once, from its first event.
     """
-    parts = events.particles[kept]
-    final = parts[parts.status == 1]
-    counts = ak.to_numpy(ak.num(final, axis=1))
-    flat = ak.to_numpy(ak.flatten(final.pid)).astype(np.int64)
+    counts, flat = _final_ids(events.particles, np.asarray(kept))
     flat = np.where(np.isin(np.abs(flat), _PARTONS), _JET, flat)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     sums = [np.add.reduceat(flat**k, starts) if len(flat) else flat for k in (1, 2)]
@@ -312,6 +309,27 @@ def final_state_classes(events: Events, kept: np.ndarray) -> np.ndarray:
         )
         names.append(" ".join("j" if p == _JET else particle_name(p) for p in ids) or "nothing")
     return np.asarray(names, dtype=object)[inverse.ravel()] if len(uniq) else np.empty(0, object)
+
+
+def _final_ids(particles: ak.Array, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per kept event, its number of status-1 particles, and their ids one event after
+    another, from the flat particle columns (no jagged masking of every field)."""
+    if kept.dtype == bool:
+        kept = np.flatnonzero(kept)
+    if len(kept) > 1 and np.any(np.diff(kept) <= 0):  # not in order: the events as given
+        final = particles[kept]
+        final = final[final.status == 1]
+        return ak.to_numpy(ak.num(final, axis=1)), ak.to_numpy(ak.flatten(final.pid)).astype(
+            np.int64
+        )
+    n = len(particles)
+    flat = ak.flatten(particles)
+    event = np.repeat(np.arange(n), ak.to_numpy(ak.num(particles, axis=1)))
+    wanted = np.zeros(n, dtype=bool)
+    wanted[kept] = True
+    chosen = (ak.to_numpy(flat.status) == 1) & wanted[event]
+    counts = np.bincount(event[chosen], minlength=n)[kept]
+    return counts, ak.to_numpy(flat.pid)[chosen].astype(np.int64)
 
 
 #: quarks, the gluon and reconstructed jets (id 0): one species, a jet, in a final-state class
