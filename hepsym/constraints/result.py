@@ -22,6 +22,7 @@ from hepsym.constraints.verify import (
     SampleStats,
     evaluate,
     judge,
+    measure,
     peak_rule,
     sample_stats,
     shuffle_events,
@@ -30,7 +31,7 @@ from hepsym.constraints.verify import (
 )
 from hepsym.errors import ConstraintError
 from hepsym.features import FeatureMatrix
-from hepsym.population import InMemory, Population
+from hepsym.population import Population
 from hepsym.spec import ConstraintSpec, Thresholds, with_fields
 
 __all__ = ("MIN_EVENTS", "ConstraintResult", "analyze_constraints")
@@ -257,10 +258,19 @@ def analyze_constraints(
     rng = np.random.default_rng(seed)
     groups = shuffle_groups(fm)
     X_shuffled = shuffle_events(Xe, groups, rng)
-    stats = [sample_stats(c, Xe, X_shuffled, groups, fm.names, th, fm.weights) for c in cands]
-    population = population or InMemory((fm,))
-    tallies = population.map(functools.partial(tally_partition, cands, stats, th))
-    totals, merged = functools.reduce(_merge, tallies)
+    if population is None:  # the sample is every event: one pass over them
+        w = WeightTotals.of(fm.weights, fm.n_events)
+        measured = [
+            measure(c, Xe, X_shuffled, groups, fm.names, th, fm.weights if w.present else None)
+            for c in cands
+        ]
+        stats, merged = [m[0] for m in measured], [m[1] for m in measured]
+        totals, n_events = w, fm.n_events
+    else:
+        stats = [sample_stats(c, Xe, X_shuffled, groups, fm.names, th, fm.weights) for c in cands]
+        tallies = population.map(functools.partial(tally_partition, cands, stats, th))
+        totals, merged = functools.reduce(_merge, tallies)
+        n_events = population.n_events
     rows = [judge(c, s, t, th) for c, s, t in zip(cands, stats, merged, strict=True)]
     weights_note = _weights_note(totals)
     if weights_note:
@@ -301,7 +311,7 @@ def analyze_constraints(
         rows=tuple(rows),
         feature_names=fm.names,
         n_features=fm.n_features,
-        n_events=population.n_events,
+        n_events=n_events,
         rank=rr.rank,
         rank_stability=rr.stability,
         n_sampled=len(sample),

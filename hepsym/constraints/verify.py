@@ -41,13 +41,20 @@ given the columns it reads (:meth:`~hepsym.constraints.base.Constraint.view`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hepsym.constraints.base import Constraint, parameter_groups
-from hepsym.constraints.row import ConstraintRow
+from hepsym.constraints.row import (
+    PEAK_MAX_WIDTH_RATIO,
+    PEAK_MIN_FRACTION,
+    PEAK_N_WIDTHS,
+    ConstraintRow,
+    SampleStats,
+    judge,
+    ratio,
+)
 from hepsym.constraints.tally import ConstraintTally, Moments, WeightTotals, Within
 from hepsym.errors import ConstraintError, HepsymError
 from hepsym.features import FeatureMatrix
@@ -62,6 +69,7 @@ __all__ = (
     "Thresholds",
     "event_weights",
     "judge",
+    "measure",
     "peak_rule",
     "sample_stats",
     "shuffle_events",
@@ -69,13 +77,6 @@ __all__ = (
     "verify",
     "weighted_quantiles",
 )
-
-#: the resonance rule (see the module docstring): a resonance counts only where at least
-#: PEAK_MIN_FRACTION of the events (weighted) lie within PEAK_N_WIDTHS PDG widths of its
-#: mass and its measured width (IQR) is at most PEAK_MAX_WIDTH_RATIO x the PDG width
-PEAK_N_WIDTHS = 3.0
-PEAK_MIN_FRACTION = 0.65
-PEAK_MAX_WIDTH_RATIO = 3.0
 
 
 def peak_rule() -> str:
@@ -85,12 +86,6 @@ def peak_rule() -> str:
         f"events (weighted) within {PEAK_N_WIDTHS:g} PDG widths of the mass and measured width "
         f"(IQR) <= {PEAK_MAX_WIDTH_RATIO:g} x the PDG width"
     )
-
-
-def _ratio(a: float, b: float) -> float:
-    if b > 0:
-        return a / b
-    return 0.0 if a == 0 else math.inf
 
 
 def shuffle_groups(fm: FeatureMatrix) -> list[list[int]]:
@@ -113,7 +108,7 @@ def shuffle_events(X: np.ndarray, groups: list[list[int]], rng: np.random.Genera
     """X with every group but the first taken from an independently permuted event."""
     out = X.copy()
     for g in groups[1:]:
-        out[:, g] = X[rng.permutation(len(X))][:, g]
+        out[:, g] = X[:, g][rng.permutation(len(X))]  # only the columns that move
     return out
 
 
@@ -170,38 +165,6 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None, q: Any) -
     return np.asarray(values[order][idx], dtype=np.float64)
 
 
-def _peak_note(fraction: float, measured: float, width: float, dominates: bool) -> str:
-    numbers = (
-        f"{fraction:.0%} of events within {PEAK_N_WIDTHS:g} widths (counted from "
-        f"{PEAK_MIN_FRACTION:.0%}), measured width {measured:.3g} GeV vs PDG {width:.3g} GeV "
-        f"(counted up to {PEAK_MAX_WIDTH_RATIO:g}x)"
-    )
-    if dominates:
-        return f"the peak dominates: {numbers}"
-    return f"peak on a continuum: {numbers}; not counted"
-
-
-@dataclass(frozen=True)
-class SampleStats:
-    """What a constraint's verdict takes from a uniform sample of the events: the
-    numbers that need the events in order or together (see :mod:`hepsym.constraints.tally`
-    for those summed over every event).
-
-    Attributes:
-        expected: the value g should take (the sample's weighted median if none given).
-        scale: median of the natural scale.
-        tolerance: the absolute tolerance (``n_widths`` widths, or rel_tol x scale).
-        spread_ratio, terms_ratio, measured_width: as in :class:`ConstraintRow`.
-    """
-
-    expected: float
-    scale: float
-    tolerance: float
-    spread_ratio: float | None
-    terms_ratio: float | None
-    measured_width: float | None
-
-
 def sample_stats(
     c: Constraint,
     X: np.ndarray,
@@ -227,6 +190,19 @@ def sample_stats(
     Raises:
         ConstraintError: g is not finite on any event, or the user's g fails.
     """
+    return _stats(c, X, X_shuffled, groups, names, th, weights)[0]
+
+
+def _stats(
+    c: Constraint,
+    X: np.ndarray,
+    X_shuffled: np.ndarray,
+    groups: list[list[int]],
+    names: tuple[str, ...],
+    th: Thresholds,
+    weights: np.ndarray | None,
+) -> tuple[SampleStats, np.ndarray, np.ndarray]:
+    """:func:`sample_stats`, with g and its natural scale on the events of ``X``."""
     n_features = len(names)
     X, X_shuffled = c.view(X, n_features), c.view(X_shuffled, n_features)
     g = evaluate(c, X)
@@ -257,13 +233,16 @@ def sample_stats(
     if c.terms is not None:
         with np.errstate(all="ignore"):
             t = np.asarray(c.terms(X), dtype=np.float64)[:, finite]
-        terms_ratio = _ratio(std, float(np.sqrt(np.sum(np.var(t, axis=1)))))
+        terms_ratio = ratio(std, float(np.sqrt(np.sum(np.var(t, axis=1)))))
     measured_width = None
     if c.width is not None:
         q1, q3 = weighted_quantiles(g[finite], w_finite, [0.25, 0.75])
         measured_width = float(q3 - q1)
     tolerance = th.n_widths * c.width if c.width is not None else th.rel_tol * scale
-    return SampleStats(expected, scale, float(tolerance), spread_ratio, terms_ratio, measured_width)
+    stats = SampleStats(
+        expected, scale, float(tolerance), spread_ratio, terms_ratio, measured_width
+    )
+    return stats, g, s
 
 
 def tally(
@@ -273,15 +252,21 @@ def tally(
     stats: SampleStats,
     th: Thresholds,
     weights: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ConstraintTally:
     """Sum over the events of ``X`` (one partition's evaluation matrix) what the verdict
-    needs from every event; :meth:`ConstraintTally.merge` adds partitions."""
-    X = c.view(X, len(names))
-    g = evaluate(c, X)
+    needs from every event; :meth:`ConstraintTally.merge` adds partitions. ``values``:
+    g and its natural scale on these events, where already evaluated."""
+    if values is None:
+        X = c.view(X, len(names))
+        g = evaluate(c, X)
+        with np.errstate(all="ignore"):
+            s = c.natural_scale(X, g, stats.expected)
+    else:
+        g, s = values
     finite = np.isfinite(g)
     with np.errstate(all="ignore"):
         r = g - stats.expected
-        s = c.natural_scale(X, g, stats.expected)
         exact = finite & (np.abs(r) <= th.rel_tol * s)
     within = near = None
     if c.width is not None:
@@ -297,64 +282,19 @@ def tally(
     )
 
 
-def judge(c: Constraint, stats: SampleStats, t: ConstraintTally, th: Thresholds) -> ConstraintRow:
-    """The row of one candidate, from its sample statistics and its tally over all events.
-
-    Raises:
-        ConstraintError: g is not finite on any event.
-    """
-    if t.moments.n == 0:
-        msg = f"constraint {c.name!r} is not finite on any event"
-        raise ConstraintError(msg)
-    fraction_exact = t.exact.fraction(t.weights)
-    if c.width is not None and t.within is not None:
-        fraction_within = t.within.fraction(t.weights)
-    else:
-        fraction_within = fraction_exact
-    spread = stats.spread_ratio if stats.spread_ratio is not None else stats.terms_ratio
-    if fraction_exact >= th.exact_fraction:
-        status = "exact"
-    elif (
-        c.width is not None
-        and fraction_within >= th.approx_fraction
-        and (spread is None or spread <= th.max_spread_ratio)
-    ):
-        status = "approximate"
-    else:
-        status = "violated"
-    note = c.note
-    peak_fraction = peak_dominates = None
-    if t.near is not None and c.width is not None and stats.measured_width is not None:
-        peak_fraction = t.near.fraction(t.weights)
-        peak_dominates = bool(
-            peak_fraction >= PEAK_MIN_FRACTION
-            and stats.measured_width <= PEAK_MAX_WIDTH_RATIO * c.width
-        )
-        if status == "approximate":
-            peak = _peak_note(peak_fraction, stats.measured_width, c.width, peak_dominates)
-            note = f"{note}; {peak}" if note else peak
-    std = t.moments.std
-    return ConstraintRow(
-        name=c.name,
-        formula=c.formula,
-        kind=c.kind,
-        expected=stats.expected,
-        mean=t.moments.mean,
-        std=std,
-        scale=stats.scale,
-        rel_spread=_ratio(std, stats.scale),
-        spread_ratio=stats.spread_ratio,
-        terms_ratio=stats.terms_ratio,
-        tolerance=stats.tolerance,
-        fraction_within=fraction_within,
-        fraction_exact=fraction_exact,
-        width=c.width,
-        measured_width=stats.measured_width,
-        status=status,
-        note=note,
-        peak_fraction=peak_fraction,
-        peak_dominates=peak_dominates,
-    )
+def measure(
+    c: Constraint,
+    X: np.ndarray,
+    X_shuffled: np.ndarray,
+    groups: list[list[int]],
+    names: tuple[str, ...],
+    th: Thresholds,
+    weights: np.ndarray | None = None,
+) -> tuple[SampleStats, ConstraintTally]:
+    """The sample statistics and the tally of the same events, g evaluated once: the
+    table of a study whose sample is all of its events."""
+    stats, g, s = _stats(c, X, X_shuffled, groups, names, th, weights)
+    return stats, tally(c, X, names, stats, th, weights, values=(g, s))
 
 
 def verify(
@@ -366,7 +306,6 @@ def verify(
     th: Thresholds,
     weights: np.ndarray | None = None,
 ) -> ConstraintRow:
-    """Measure one candidate on all the events of ``X`` and classify it: the sample
-    statistics and the tally of the same events (see :func:`sample_stats`)."""
-    stats = sample_stats(c, X, X_shuffled, groups, names, th, weights)
-    return judge(c, stats, tally(c, X, names, stats, th, weights), th)
+    """Measure one candidate on all the events of ``X`` and classify it (see
+    :func:`sample_stats` and :func:`tally`)."""
+    return judge(c, *measure(c, X, X_shuffled, groups, names, th, weights), th)
