@@ -26,7 +26,7 @@ import numpy as np
 from hepsym.correlations import Correlations, correlations
 from hepsym.errors import HepsymError
 from hepsym.features import FeatureMatrix
-from hepsym.geometry import TwoNNResult, latent_manifold_dims, two_nn
+from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.learn_result import LearnResult
 from hepsym.population import Population
 from hepsym.relevance import (
@@ -74,14 +74,12 @@ def evaluate(
     seed: int = 0,
     geometric: bool = True,
     scores: tuple[np.ndarray, np.ndarray] | None = None,
-    geo: TwoNNResult | None = None,
 ) -> LearnResult:
     """Relevances, learned dimension, correlations and TwoNN of a trained ensemble on ``X``.
 
     ``scores``: the members' ``(relevance, kl)`` in latent order, when already computed
     (the worker processes compute them over ``X`` as they finish training; over every
-    event of a study's population, where ``X`` is its sample). ``geo``: the TwoNN estimate
-    of ``X``, when already computed (while the ensemble trained).
+    event of a study's population, where ``X`` is its sample).
 
     Raises:
         FeatureError: Bad ``X``, names or extra columns.
@@ -105,8 +103,7 @@ def evaluate(
     kl_sorted = -np.sort(-kl, axis=1)
     dims = tuple(learned_dimension(r) for r in rel_sorted)
     dim, agreement = ensemble_dimension(dims)
-    if geo is None and geometric:
-        geo = two_nn(X, seed=seed)
+    geo = two_nn(X, seed=seed) if geometric else None
     manifold = latent_manifold_dims(mu, order, dims, seed=seed) if geometric else ()
     known = [d for d in manifold if d >= 0]
     m_dim, m_agreement = ensemble_dimension(known) if known else (-1, 0.0)
@@ -196,8 +193,6 @@ class PendingLearn:
         """The :class:`LearnResult`, once the training is done; errors name the file."""
         notes = self.notes
         with _naming(self.source):
-            # TwoNN needs no ensemble: measured while the workers train, not after
-            geo = two_nn(self.X, seed=self.spec.seed) if self.spec.geometric else None
             trained = self.training.result()
             rel, kl = trained.relevance, trained.kl
             scores = None if rel is None or kl is None else (rel, kl)
@@ -213,7 +208,6 @@ class PendingLearn:
                 seed=self.spec.seed,
                 geometric=self.spec.geometric,
                 scores=scores,
-                geo=geo,
             )
         return dataclasses.replace(result, notes=notes) if notes else result
 
