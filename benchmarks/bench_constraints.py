@@ -44,7 +44,9 @@ def rotated_copies(fm: FeatureMatrix, n: int, seed: int = 0) -> FeatureMatrix:
         px, py = X[:, ix].copy(), X[:, iy]
         X[:, ix] = c * px - s * py
         X[:, iy] = s * px + c * py
-    return dataclasses.replace(fm, X=X, weights=np.ones(n))
+    # the per-event arrays (particle masses, partons) repeated with the rows
+    copies = fm.take(np.arange(n) % fm.n_events)
+    return dataclasses.replace(copies, X=X, weights=np.ones(n))
 
 
 def best_of(fn: object, repeat: int) -> float:
