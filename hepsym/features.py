@@ -238,11 +238,14 @@ def _sum_by_status(
     ``fields`` (events x fields), from the flat particle columns (no jagged masking)."""
     n = len(particles)
     counts = ak.to_numpy(ak.num(particles, axis=1))
-    flat = ak.flatten(particles)
-    mask = ak.to_numpy(flat.status) == status
-    event = np.repeat(np.arange(n), counts)[mask]
+    mask = ak.to_numpy(ak.flatten(particles.status)) == status
+    event = np.repeat(np.arange(n, dtype=np.int32), counts)[mask]
     sums = [
-        np.bincount(event, weights=np.asarray(ak.to_numpy(getattr(flat, f)))[mask], minlength=n)
+        np.bincount(
+            event,
+            weights=np.asarray(ak.to_numpy(ak.flatten(getattr(particles, f))))[mask],
+            minlength=n,
+        )
         for f in fields
     ]
     return np.bincount(event, minlength=n), np.column_stack(sums)

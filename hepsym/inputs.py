@@ -323,13 +323,12 @@ def _final_ids(particles: ak.Array, kept: np.ndarray) -> tuple[np.ndarray, np.nd
             np.int64
         )
     n = len(particles)
-    flat = ak.flatten(particles)
-    event = np.repeat(np.arange(n), ak.to_numpy(ak.num(particles, axis=1)))
+    event = np.repeat(np.arange(n, dtype=np.int32), ak.to_numpy(ak.num(particles, axis=1)))
     wanted = np.zeros(n, dtype=bool)
     wanted[kept] = True
-    chosen = (ak.to_numpy(flat.status) == 1) & wanted[event]
+    chosen = (ak.to_numpy(ak.flatten(particles.status)) == 1) & wanted[event]
     counts = np.bincount(event[chosen], minlength=n)[kept]
-    return counts, ak.to_numpy(flat.pid)[chosen].astype(np.int64)
+    return counts, ak.to_numpy(ak.flatten(particles.pid))[chosen].astype(np.int64)
 
 
 #: quarks, the gluon and reconstructed jets (id 0): one species, a jet, in a final-state class
