@@ -33,6 +33,13 @@ most ``PEAK_MAX_WIDTH_RATIO`` x the PDG width. A resonance row that is approxima
 the rule is a peak on a continuum (a wide Drell-Yan mass window, where the gamma*
 continuum holds half the events): reported with both numbers, never counted.
 
+**Sample and tally.** Each row is judged (:func:`~hepsym.constraints.row.judge`) from two
+halves: what needs the events together, measured on the study's sample
+(:func:`sample_stats`: the expected value, scale, IQR and spread ratios), and what every
+event adds up to (:func:`tally`: counts, weighted fractions, mean and spread), which
+partitions merge exactly (:mod:`hepsym.constraints.tally`). Where the sample is every
+event, :func:`measure` does both in one pass.
+
 The functions here take an *evaluation matrix* (:func:`hepsym.constraints.base.evaluation_matrix`:
 the features, then per-event parameters such as the particles' masses); each constraint is
 given the columns it reads (:meth:`~hepsym.constraints.base.Constraint.view`).
