@@ -350,9 +350,13 @@ def start_learning_features(
             weights=fm.weights,
         )
     columns = np.asarray([fm.names.index(n) for n in inputs.names])
+    notes = pending.notes
+    if population is not None:  # the relevances are the population's, said when they are
+        said = f"; relevances over all {fm.n_events}"
+        notes = tuple(n.replace(said, f" held here (of {population.n_events})") for n in notes)
     return dataclasses.replace(
         pending,
-        notes=(*inputs.notes, *pending.notes),
+        notes=(*inputs.notes, *notes),
         source=fm.source,
         population=population,
         columns=columns,

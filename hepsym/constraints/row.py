@@ -25,9 +25,9 @@ __all__ = (
     "ratio",
 )
 
-#: the resonance rule (see the module docstring): a resonance counts only where at least
-#: PEAK_MIN_FRACTION of the events (weighted) lie within PEAK_N_WIDTHS PDG widths of its
-#: mass and its measured width (IQR) is at most PEAK_MAX_WIDTH_RATIO x the PDG width
+#: the resonance rule (see :mod:`hepsym.constraints.verify`): a resonance counts only
+#: where at least PEAK_MIN_FRACTION of the events (weighted) lie within PEAK_N_WIDTHS PDG
+#: widths of its mass and its measured width (IQR) is at most PEAK_MAX_WIDTH_RATIO x the PDG width
 PEAK_N_WIDTHS = 3.0
 PEAK_MIN_FRACTION = 0.65
 PEAK_MAX_WIDTH_RATIO = 3.0
