@@ -64,21 +64,21 @@ class DaskPopulation:
     retries: int = 2
 
     def map(self, func: Callable[[FeatureMatrix], T]) -> list[T]:
+        return self._each(_apply, func)
+
+    def class_counts(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for counts in self._each(_classes):
+            total.update(counts)
+        return dict(total)
+
+    def _each(self, task: Callable[..., T], *args: Any) -> list[T]:
+        """``task(*args, part, keep)`` on each partition's worker, in partition order."""
         futures = [
-            self.client.submit(_apply, func, part, keep, pure=False, retries=self.retries)
+            self.client.submit(task, *args, part, keep, pure=False, retries=self.retries)
             for part, keep in zip(self.parts, self.keeps, strict=True)
         ]
         return list(self.client.gather(futures))
-
-    def class_counts(self) -> dict[str, int]:
-        futures = [
-            self.client.submit(_classes, part, keep, pure=False, retries=self.retries)
-            for part, keep in zip(self.parts, self.keeps, strict=True)
-        ]
-        total: Counter[str] = Counter()
-        for counts in self.client.gather(futures):
-            total.update(counts)
-        return dict(total)
 
 
 def sample_on_workers(

@@ -237,7 +237,20 @@ def start_learning(
 ) -> PendingLearn:
     """:func:`learn`, started: the inputs checked and the training begun in the worker
     processes; the caller goes on and asks the :class:`PendingLearn` for the result."""
-    spec = _spec_with(spec, options)
+    return _start(X, names, _spec_with(spec, options), extra, weights, scored=True)
+
+
+def _start(
+    X: np.ndarray,
+    names: Sequence[str] | None,
+    spec: LearnSpec,
+    extra: Mapping[str, np.ndarray] | None,
+    weights: np.ndarray | None,
+    *,
+    scored: bool,
+) -> PendingLearn:
+    """:func:`start_learning`; ``scored``: the workers score their members on ``X``
+    (not where a population's relevances replace those of ``X``)."""
     X, names = check_features(X, names)
     train, notes = _training_sample(X, spec, weights)
     check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
@@ -252,7 +265,7 @@ def start_learning(
         spec.vae,
         member_seeds(spec.seed, spec.ensemble),
         workers,
-        score=X if len(X) > EVAL_SAMPLE else None,
+        score=X if scored and len(X) > EVAL_SAMPLE else None,
         device=spec.device,
         threads=spec.threads,
         progress=spec.progress,
@@ -342,12 +355,13 @@ def start_learning_features(
     spec = _spec_with(spec, options)
     inputs = learning_inputs(fm, spec.vae)
     with _naming(fm.source):
-        pending = start_learning(
+        pending = _start(
             inputs.X,
             inputs.names,
             dataclasses.replace(spec, vae=inputs.vae),
-            extra=extra,
-            weights=fm.weights,
+            extra,
+            fm.weights,
+            scored=population is None,  # else scored on every partition instead
         )
     columns = np.asarray([fm.names.index(n) for n in inputs.names])
     notes = pending.notes

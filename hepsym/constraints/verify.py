@@ -81,7 +81,6 @@ __all__ = (
     "sample_stats",
     "shuffle_events",
     "tally",
-    "verify",
     "weighted_quantiles",
 )
 
@@ -302,17 +301,3 @@ def measure(
     table of a study whose sample is all of its events."""
     stats, g, s = _stats(c, X, X_shuffled, groups, names, th, weights)
     return stats, tally(c, X, names, stats, th, weights, values=(g, s))
-
-
-def verify(
-    c: Constraint,
-    X: np.ndarray,
-    X_shuffled: np.ndarray,
-    groups: list[list[int]],
-    names: tuple[str, ...],
-    th: Thresholds,
-    weights: np.ndarray | None = None,
-) -> ConstraintRow:
-    """Measure one candidate on all the events of ``X`` and classify it (see
-    :func:`sample_stats` and :func:`tally`)."""
-    return judge(c, *measure(c, X, X_shuffled, groups, names, th, weights), th)
