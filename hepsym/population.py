@@ -2,10 +2,11 @@
 partition on Dask workers.
 
 A stage that needs every event (the constraint table's counts, fractions, means and
-spreads) maps a function over the partitions and merges what comes back; everything
-else works on the study's sample, a :class:`~hepsym.features.FeatureMatrix` of at most
-``sample_events`` events drawn uniformly from all of them. :class:`InMemory` is the
-population of features held here; :mod:`hepsym.cluster` has the one on a cluster.
+spreads; the VAE ensemble's relevances; the final-state classes of the strata) maps a
+function over the partitions and merges what comes back; everything else works on the
+study's sample, a :class:`~hepsym.features.FeatureMatrix` of at most ``sample_events``
+events drawn uniformly from all of them. :class:`InMemory` is the population of features
+held here; :class:`hepsym.dask_study.DaskPopulation` the one on Dask workers.
 """
 
 from __future__ import annotations

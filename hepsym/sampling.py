@@ -2,10 +2,9 @@
 which the stages that need events in memory work on.
 
 The constraint table's counts, fractions in tolerance, means and spreads, the VAE
-ensemble's relevances and KL, and the strata's sizes are summed over every event where the
-events lie
-(:mod:`hepsym.population`); the medians and widths, the Jacobian rank, the relations,
-symmetries and strata, TwoNN and the VAE's training see the sample.
+ensemble's relevances and KL, and the strata's sizes are summed over every event where
+the events lie (:mod:`hepsym.population`); the medians and widths, the Jacobian rank,
+the relations, symmetries and strata, TwoNN and the VAE's training see the sample.
 Below the cap the sample is every event, and nothing changes. The sample is a function of
 the events and the seed only, so that the study in process and on Dask hold the same one.
 """
