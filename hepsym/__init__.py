@@ -15,7 +15,7 @@ or all of it at once with ``hepsym.analyze(path, **options)``; a whole study is 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hepsym._version import __version__
 from hepsym.errors import (
@@ -28,12 +28,29 @@ from hepsym.errors import (
     OptionError,
     SelectionError,
 )
-from hepsym.events import Beams, Events
-from hepsym.features import FeatureMatrix, build_features
-from hepsym.inputs import Prepared, prepare
-from hepsym.io import read
-from hepsym.selection import Selection, select
-from hepsym.spec import ConstraintSpec, InputSpec, LearnSpec, StudySpec, Thresholds, VAEConfig
+
+if TYPE_CHECKING:
+    from hepsym.analysis import analyze
+    from hepsym.constraints import ConstraintResult, analyze_constraints
+    from hepsym.discovery import discover
+    from hepsym.events import Beams, Events
+    from hepsym.features import FeatureMatrix, build_features
+    from hepsym.inputs import Prepared, prepare
+    from hepsym.io import read
+    from hepsym.learning import LearnResult, learn
+    from hepsym.report import write_report
+    from hepsym.result import AnalysisResult
+    from hepsym.selection import Selection, select
+    from hepsym.spec import (
+        ConstraintSpec,
+        InputSpec,
+        LearnSpec,
+        StudySpec,
+        Thresholds,
+        VAEConfig,
+    )
+    from hepsym.symmetry import SymmetryResult, symmetries
+    from hepsym.verdict import Verdict, compare
 
 __all__ = (
     "AnalysisResult",
@@ -74,8 +91,23 @@ __all__ = (
     "write_report",
 )
 
-#: names imported on first use, and their modules (torch and matplotlib stay unloaded)
+#: names imported on first use, and their modules: ``import hepsym`` loads none of
+#: awkward, vector, torch and matplotlib, so a command starts its worker processes (or
+#: prints its help) before the seconds those take
 _LAZY = {
+    "Beams": "hepsym.events",
+    "Events": "hepsym.events",
+    "FeatureMatrix": "hepsym.features",
+    "build_features": "hepsym.features",
+    "Prepared": "hepsym.inputs",
+    "prepare": "hepsym.inputs",
+    "read": "hepsym.io",
+    "Selection": "hepsym.selection",
+    "select": "hepsym.selection",
+    **dict.fromkeys(
+        ("ConstraintSpec", "InputSpec", "LearnSpec", "StudySpec", "Thresholds", "VAEConfig"),
+        "hepsym.spec",
+    ),
     "AnalysisResult": "hepsym.result",
     "ConstraintResult": "hepsym.constraints",
     "LearnResult": "hepsym.learning",

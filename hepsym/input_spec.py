@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hepsym._spec_base import problem
-from hepsym.events import Beams
+from hepsym.beams import Beams
 from hepsym.io.options import HEPMC_STATUSES, ReadOptions, json_fields
 
 __all__ = ("COLLIDERS", "FEATURE_KINDS", "InputSpec", "as_paths")

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from hepsym._workers import warm, workers_for
 from hepsym.correlations import Correlations, correlations
 from hepsym.errors import HepsymError
 from hepsym.features import FeatureMatrix
@@ -35,13 +36,12 @@ from hepsym.relevance import (
     learned_dimension,
     relevance_and_kl,
     relevance_from_sums,
-    relevance_sums,
     streamed_relevance,
 )
 from hepsym.spec import LearnSpec, with_fields
 from hepsym.vae import Ensemble, check_memory, member_seeds
 from hepsym.vae_inputs import MIN_BATCH, LearnInputs, check_features, learning_inputs
-from hepsym.vae_pool import Training, default_workers, start_training, warm
+from hepsym.vae_pool import Training, start_training
 
 __all__ = (
     "MIN_BATCH",
@@ -93,7 +93,7 @@ def evaluate(
     else:
         # relevance and KL over every event, accumulated chunk by chunk; what needs the
         # posterior means of single events (correlations, the learned surface) on a sample
-        rel, kl = scores if scores is not None else streamed_relevance(model.encode, X)
+        rel, kl = scores if scores is not None else streamed_relevance(model.posterior_sums, X)
         pick = np.sort(np.random.default_rng(seed).choice(n, EVAL_SAMPLE, replace=False))
         X_s = X[pick]
         extra_s = {k: np.asarray(v)[pick] for k, v in (extra or {}).items()}
@@ -223,7 +223,7 @@ def _population_scores(
 
 def _partition_sums(model: Ensemble, columns: np.ndarray | None, fm: FeatureMatrix) -> np.ndarray:
     X = fm.X if columns is None else fm.X[:, columns]
-    return relevance_sums(model.encode, np.asarray(X, dtype=np.float64))
+    return model.posterior_sums(np.asarray(X, dtype=np.float64))
 
 
 def start_learning(
@@ -254,7 +254,7 @@ def _start(
     X, names = check_features(X, names)
     train, notes = _training_sample(X, spec, weights)
     check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
-    workers = _workers(spec)
+    workers = workers_for(spec)
     if workers > 1:
         notes = (
             *notes,
@@ -276,13 +276,7 @@ def _start(
 def start_workers(spec: LearnSpec | None = None) -> None:
     """Start the worker processes the ensemble of ``spec`` will train on, in the
     background, so that they are ready when the features are (nothing for one worker)."""
-    warm(_workers(spec or LearnSpec()))
-
-
-def _workers(spec: LearnSpec) -> int:
-    if spec.device != "cpu":
-        return 1
-    return spec.workers if spec.workers is not None else default_workers(spec.ensemble)
+    warm(workers_for(spec or LearnSpec()))
 
 
 def _training_sample(

@@ -145,11 +145,28 @@ def _charge(pid: int) -> float:
 
 
 def _per_species(pids: np.ndarray, lookup: Callable[[int], float]) -> np.ndarray:
-    """``lookup`` of every id of ``pids``, called once per distinct id."""
+    """``lookup`` of every id of ``pids``, called once per distinct id.
+
+    Integer ids within ``_SPAN`` of each other (a hard process, a final state of
+    leptons and light hadrons) are found by counting and read back from a table:
+    one pass, where sorting 8x10^6 ids for ``numpy.unique`` took 0.3 s per call.
+    """
     pids = np.asarray(pids)
+    if pids.dtype.kind in "iu" and pids.size:
+        lo, hi = int(pids.min()), int(pids.max())
+        if hi - lo < _SPAN:
+            shifted = (pids - lo).astype(np.intp, copy=False)
+            table = np.full(hi - lo + 1, np.nan)
+            for at in np.flatnonzero(np.bincount(shifted.ravel(), minlength=hi - lo + 1)):
+                table[at] = lookup(int(at) + lo)
+            return table[shifted]
     unique, inverse = np.unique(pids, return_inverse=True)
     values = np.array([lookup(pid) for pid in unique], dtype=np.float64)
     return values[inverse].reshape(pids.shape)
+
+
+#: the widest range of ids looked up through a table (a few MB at most)
+_SPAN = 1 << 16
 
 
 def particle_name(pid: int) -> str:

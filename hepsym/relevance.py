@@ -39,7 +39,6 @@ __all__ = (
     "learned_dimension",
     "relevance_and_kl",
     "relevance_from_sums",
-    "relevance_sums",
     "streamed_relevance",
 )
 
@@ -86,46 +85,20 @@ def ensemble_dimension(member_dims: Sequence[int]) -> tuple[int, float]:
 
 
 def streamed_relevance(
-    encode: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-    X: np.ndarray,
-    chunk: int = 8192,
+    posterior_sums: Callable[[np.ndarray], np.ndarray], X: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`relevance_and_kl` over all of ``X``, accumulated chunk by chunk.
+    """:func:`relevance_and_kl` over all of ``X``, from the encoder's sums over its events.
 
-    ``encode`` maps events to posterior ``(mu, sigma)``, each ``(members, events, latent)``;
-    memory is bounded by one chunk whatever the number of events. The default chunk keeps
-    each layer's activations (members x chunk x width, float32) within the CPU's cache:
-    10^6 events take half the time they take in chunks of 65536.
+    ``posterior_sums`` maps events to the per-member, per-latent sums of mu, mu^2, sigma
+    and mu^2 + sigma^2 - 1 - log sigma^2, ``(4, members, latent)``
+    (:meth:`hepsym.vae.Ensemble.posterior_sums`, which takes them chunk by chunk, so
+    memory is bounded whatever the number of events).
     """
-    return relevance_from_sums(relevance_sums(encode, X, chunk), len(X))
-
-
-def relevance_sums(
-    encode: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-    X: np.ndarray,
-    chunk: int = 8192,
-) -> np.ndarray:
-    """Per member and latent, the sums over the events of ``X`` of mu, mu^2, sigma and
-    the KL terms, ``(4, members, latent)``: what :func:`relevance_from_sums` needs, and
-    what partitions of the events add up (:func:`streamed_relevance` on all of them)."""
-    sums = None
-    for i in range(0, len(X), chunk):
-        mu, sigma = encode(X[i : i + chunk])
-        mu2 = mu * mu
-        parts = np.stack(
-            [
-                mu.sum(axis=1),
-                mu2.sum(axis=1),
-                sigma.sum(axis=1),
-                (mu2 + sigma * sigma - 1 - 2 * np.log(sigma)).sum(axis=1),
-            ]
-        )
-        sums = parts if sums is None else sums + parts
-    assert sums is not None
-    return sums
+    return relevance_from_sums(posterior_sums(X), len(X))
 
 
 def relevance_from_sums(sums: np.ndarray, n_events: int) -> tuple[np.ndarray, np.ndarray]:
-    """Relevance and KL per member and latent from :func:`relevance_sums` over ``n_events``."""
+    """Relevance and KL per member and latent from the posterior sums over ``n_events``
+    (see :func:`streamed_relevance`)."""
     m1, m2, s1, k1 = sums / n_events
     return np.sqrt(np.maximum(m2 - m1 * m1, 0.0)) / s1, 0.5 * k1

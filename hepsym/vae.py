@@ -25,6 +25,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -173,10 +174,7 @@ class Ensemble:
         Raises:
             LearnError: If ``X`` has the wrong number of columns.
         """
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            msg = f"encode: expected an (n, {self.n_features}) array, got shape {X.shape}"
-            raise LearnError(msg)
+        X = self._checked(X)
         Z = torch.from_numpy((X - self.mean) / self.scale).float()
         dev = self.params[0].device
         mus, sigmas = [], []
@@ -189,6 +187,43 @@ class Ensemble:
         if len(mus) == 1:  # one chunk: no copy
             return mus[0].numpy(), sigmas[0].numpy()
         return torch.cat(mus, 1).numpy(), torch.cat(sigmas, 1).numpy()
+
+    def posterior_sums(self, X: np.ndarray, *, chunk: int = 2048) -> np.ndarray:
+        """Per member and latent, the sums over the events of ``X`` of mu, mu^2, sigma and
+        the KL terms mu^2 + sigma^2 - 1 - log sigma^2: ``(4, members, latent)`` float64.
+
+        What :func:`~hepsym.relevance.relevance_from_sums` turns into relevances and KL,
+        and what partitions of the events add up. Memory is one chunk whatever the number
+        of events; the chunk keeps each layer's activations (members x chunk x width,
+        float32) in the CPU's cache, and the sums are taken in torch, in float64: 10^6
+        events in half the time of :meth:`encode` and numpy's sums in chunks of 8192.
+
+        Raises:
+            LearnError: If ``X`` has the wrong number of columns.
+        """
+        X = self._checked(X)
+        Z = torch.from_numpy(((X - self.mean) / self.scale).astype(np.float32))
+        dev = self.params[0].device
+        sums = torch.zeros(4, self.members, self.latent, dtype=torch.float64, device=dev)
+        with torch.inference_mode():
+            for i in range(0, len(Z), chunk):
+                xb = Z[i : i + chunk].to(dev).expand(self.members, -1, -1)
+                mu, logvar = _encode(self.params[: self._n_enc], xb, self.config.activation)
+                mu, logvar = mu.double(), logvar.double()
+                sigma = torch.exp(0.5 * logvar)
+                mu2 = mu * mu
+                sums[0] += mu.sum(1)
+                sums[1] += mu2.sum(1)
+                sums[2] += sigma.sum(1)
+                sums[3] += (mu2 + sigma * sigma - 1 - logvar).sum(1)
+        return sums.cpu().numpy()
+
+    def _checked(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            msg = f"encode: expected an (n, {self.n_features}) array, got shape {X.shape}"
+            raise LearnError(msg)
+        return X
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write weights, standardisation, seeds, config and history to ``path`` (torch format)."""
@@ -248,13 +283,66 @@ def _encode(
     return h[..., :latent], h[..., latent:]
 
 
-def _adam(params: list[torch.Tensor], lr: float) -> torch.optim.Adam:
-    # The fused kernel (CPU since torch 2.4) is ~1.4x faster than the default for one
-    # member; it is elementwise like the others, so members stay independent.
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    except RuntimeError:
-        return torch.optim.Adam(params, lr=lr, foreach=True)
+class _Adam:
+    """Adam (Kingma & Ba, torch's defaults: betas 0.9, 0.999, eps 1e-8) on one flat tensor.
+
+    Every weight of every member lives in one buffer, so a step is six elementwise
+    operations, where ``torch.optim.Adam`` (fused) spent ~0.4 ms of Python per step on
+    twelve tensors: with the gather below, 1.4x faster training (``benchmarks/bench_vae.py``).
+    Elementwise like torch's, so the members stay independent.
+    """
+
+    def __init__(self, flat: torch.Tensor, lr: float) -> None:
+        self.flat, self.lr, self.t = flat, lr, 0
+        self.m = torch.zeros_like(flat)
+        self.v = torch.zeros_like(flat)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        g = self.flat.grad
+        assert g is not None
+        self.t += 1
+        self.m.lerp_(g, 1 - b1)
+        self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        denom = (self.v.sqrt() / math.sqrt(1 - b2**self.t)).add_(eps)
+        self.flat.addcdiv_(self.m, denom, value=-self.lr / (1 - b1**self.t))
+        self.flat.grad = None
+
+
+def _views(flat: torch.Tensor, shapes: Sequence[torch.Size]) -> list[torch.Tensor]:
+    """The stacked weights and biases, as views of the flat buffer (differentiable)."""
+    sizes = [math.prod(shape) for shape in shapes]
+    return [p.view(shape) for p, shape in zip(flat.split(sizes), shapes, strict=True)]
+
+
+class _NoBar:
+    """No progress bar: what a worker process trains with. (A tqdm bar, even disabled,
+    creates a multiprocessing lock, whose semaphore a worker killed on Ctrl-C or SIGTERM
+    leaves behind, and the resource tracker warns about at exit.)"""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _bar(total: int, progress: bool) -> Any:
+    """A tqdm bar over ``total`` member-epochs, or none."""
+    if not progress:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="member-epoch", desc="VAE ensemble", leave=False)
+
+
+#: batches whose events are gathered at once (one index over the members' orders; the
+#: batches are then slices): 64 x 128 events x features, a few MB per member
+_GATHER = 64
 
 
 def train_ensemble(
@@ -312,10 +400,12 @@ def train_ensemble(
     sizes = _layer_sizes(n_features, latent, config.hidden)
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     per_member = [_init_member(sizes, g) for g in gens]
-    params = [torch.stack(ts).to(device).requires_grad_() for ts in zip(*per_member, strict=True)]
+    stacked = [torch.stack(ts).to(device) for ts in zip(*per_member, strict=True)]
+    shapes = [p.shape for p in stacked]
+    flat = torch.cat([p.reshape(-1) for p in stacked]).requires_grad_()
     n_enc = 2 * (len(config.hidden) + 1)
     data = torch.from_numpy((X - mean) / scale).float().to(device)
-    opt = _adam(params, config.lr)
+    opt = _Adam(flat, config.lr)
     history = {
         "recon": np.zeros((members, config.epochs)),
         "kl": np.zeros((members, config.epochs)),
@@ -323,36 +413,30 @@ def train_ensemble(
     bs, beta, act = config.batch_size, config.beta, config.activation
     if progress is None:
         progress = sys.stderr.isatty()
-    from tqdm import tqdm
-
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))
     try:
-        with tqdm(
-            total=members * config.epochs,
-            disable=not progress,
-            unit="member-epoch",
-            desc="VAE ensemble",
-            leave=False,
-        ) as bar:
+        with _bar(members * config.epochs, progress) as bar:
             for epoch in range(config.epochs):
                 perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(device)
                 noise = torch.stack([torch.randn(n, latent, generator=g) for g in gens]).to(device)
                 rec_sum = torch.zeros(members, device=device)
                 kl_sum = torch.zeros(members, device=device)
                 for start in range(0, n, bs):
-                    idx = perm[:, start : start + bs]
-                    xb = data[idx]
+                    if start % (_GATHER * bs) == 0:
+                        block = data[perm[:, start : start + _GATHER * bs]]
+                    at = start % (_GATHER * bs)
+                    xb = block[:, at : at + bs]
+                    params = _views(flat, shapes)
                     mu, logvar = _encode(params[:n_enc], xb, act)
                     std = torch.exp(0.5 * logvar)
                     z = mu + std * noise[:, start : start + bs]
                     xh = _mlp(params[n_enc:], z, act)
                     rec = (xh - xb).pow(2).sum(-1).mean(-1)
                     kl = -0.5 * (1 + logvar - mu.pow(2) - std * std).sum(-1).mean(-1)
-                    opt.zero_grad(set_to_none=True)
                     (rec + beta * kl).sum().backward()
                     opt.step()
-                    w = idx.shape[1]
+                    w = xb.shape[1]
                     rec_sum += rec.detach() * w
                     kl_sum += kl.detach() * w
                 history["recon"][:, epoch] = (rec_sum / n).cpu().numpy()
@@ -360,5 +444,5 @@ def train_ensemble(
                 bar.update(members)
     finally:
         torch.set_num_threads(old_threads)
-    params = [p.detach() for p in params]
+    params = [p.detach().clone() for p in _views(flat, shapes)]
     return Ensemble(config, seeds, mean, scale, params, history)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hepsym._cores import usable_cores
+from hepsym._workers import default_workers, fork_context, warm
 from hepsym.relevance import streamed_relevance
 from hepsym.spec import VAEConfig
 from hepsym.vae import Ensemble, train_ensemble
@@ -67,7 +67,7 @@ class _Pool:
             return cls.executor
         if cls.executor is not None:
             cls.executor.shutdown(wait=True)
-        context = _context()
+        context = fork_context()
         # the workers watch a pipe only this process writes to: when it is gone (an exit,
         # a kill), so are they, and the fork server after them
         reader, cls.writer = context.Pipe(duplex=False)
@@ -142,17 +142,6 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-#: members per worker process at least: a smaller group gains less than a process costs
-MIN_MEMBERS_PER_WORKER = 4
-
-
-def default_workers(members: int) -> int:
-    """Worker processes for an ensemble of ``members``: one per core this process may
-    use (``os.sched_getaffinity``), at most one per ``MIN_MEMBERS_PER_WORKER`` members,
-    at least 1."""
-    return max(1, min(usable_cores(), members // MIN_MEMBERS_PER_WORKER))
-
-
 def _watch(reader: multiprocessing.connection.Connection) -> None:
     """In a worker: exit as soon as the process that started it is gone. Otherwise a worker
     whose parent was killed, or exited while it trained, lives on (holding the parent's
@@ -164,26 +153,6 @@ def _watch(reader: multiprocessing.connection.Connection) -> None:
         os._exit(0)
 
     threading.Thread(target=wait, name="hepsym-parent-watch", daemon=True).start()
-
-
-def warm(workers: int) -> None:
-    """Start the fork server the workers will come from, and return at once: its torch
-    import (seconds) then overlaps the caller's reading; nothing when 1 worker, or where
-    there is no fork server (macOS, Windows)."""
-    context = _context()
-    if workers > 1 and context.get_start_method() == "forkserver":
-        import multiprocessing.forkserver
-
-        multiprocessing.forkserver.ensure_running()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """A fork server that has imported torch and this module, else spawn."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload(["torch", "hepsym.vae_pool"])
-        return server
-    return multiprocessing.get_context("spawn")  # macOS, Windows
 
 
 @dataclass(frozen=True)
@@ -320,7 +289,7 @@ def _train_group(
 def _scored(model: Ensemble, score: np.ndarray | None) -> Trained:
     if score is None:
         return Trained(model)
-    relevance, kl = streamed_relevance(model.encode, score)
+    relevance, kl = streamed_relevance(model.posterior_sums, score)
     return Trained(model, relevance, kl)
 
 

@@ -66,6 +66,18 @@ def test_charges_with_unknown_ids():
     assert pdg_charge(np.array([], dtype=np.int64)).shape == (0,)
 
 
+def test_charges_by_table_and_by_sorting_agree():
+    """Ids within 2^16 of each other are read from a table, others through np.unique:
+    the same charges either way, whatever the integer type."""
+    rng = np.random.default_rng(3)
+    near = rng.choice([21, 1, -1, 2, -2, 23, 13, -13, 22, 2212, -211, 81], size=5000)
+    far = np.concatenate([near, [1000022, -1000024]])  # SUSY ids: beyond the table
+    for ids in (near, near.astype(np.int32), near.astype(np.int16)):
+        expected = np.array([pdg_charge(np.array([i, 999999999]))[0] for i in ids])
+        np.testing.assert_array_equal(pdg_charge(ids), expected)
+    np.testing.assert_array_equal(pdg_charge(far)[:-2], pdg_charge(near))
+
+
 def test_names():
     assert particle_name(13) == "mu-"
     assert particle_name(-13) == "mu+"

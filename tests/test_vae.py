@@ -148,7 +148,7 @@ def test_workers_score_their_members_as_one_process_does(square):
 
     seeds = member_seeds(4, 5)
     trained = start_training(square, FAST, seeds, 2, score=square).result()
-    relevance, kl = streamed_relevance(trained.model.encode, square)
+    relevance, kl = streamed_relevance(trained.model.posterior_sums, square)
     assert trained.relevance is not None
     assert trained.kl is not None
     np.testing.assert_allclose(trained.relevance, relevance, rtol=1e-6)
@@ -179,3 +179,25 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n").count("started") == 1
     assert "members 4" in run.stdout
+
+
+def test_flat_adam_is_torch_adam():
+    """hepsym's Adam on the flat buffer takes torch's steps (same betas, eps, bias
+    correction), to float32 rounding."""
+    import torch
+
+    from hepsym.vae import _Adam
+
+    gen = torch.Generator().manual_seed(0)
+    start = torch.randn(300, generator=gen)
+    grads = [torch.randn(300, generator=gen) for _ in range(50)]
+    ours = start.clone().requires_grad_()
+    theirs = start.clone().requires_grad_()
+    mine, reference = _Adam(ours, 1e-2), torch.optim.Adam([theirs], lr=1e-2)
+    for g in grads:
+        ours.grad, theirs.grad = g.clone(), g.clone()
+        mine.step()
+        reference.step()
+    assert ours.grad is None  # cleared for the next backward
+    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-5, atol=1e-6)
+    assert not torch.equal(ours.detach(), start)

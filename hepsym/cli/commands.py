@@ -165,10 +165,13 @@ def add_learn(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from hepsym._workers import warm, workers_for
+
+    spec = study_spec(args)
+    warm(workers_for(spec.learn))  # its imports on the core this one's leave idle
     from hepsym.analysis import analyze
     from hepsym.report import write_files
 
-    spec = study_spec(args)
     # the output is planned before the work: a bad --out fails now, not after the training
     out = OutputFolder(spec.out, force=args.force) if spec.out is not None else None
     notes: tuple[str, ...] = ()

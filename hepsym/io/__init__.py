@@ -12,12 +12,14 @@ import stat
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hepsym.errors import InputFileError
-from hepsym.events import Events
 from hepsym.io.fileset import expand_inputs, is_fileset
 from hepsym.io.options import ReadOptions, check_max_events, read_options
+
+if TYPE_CHECKING:
+    from hepsym.events import Events
 
 __all__ = ("ReadOptions", "check_max_events", "check_path", "detect_format", "read")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from hepsym._spec_base import with_fields
+from hepsym.beams import Beams
 from hepsym.errors import OptionError
-from hepsym.events import Beams
 
 __all__ = ("HEPMC_STATUSES", "ReadOptions", "check_max_events", "json_fields", "read_options")
 
