@@ -155,7 +155,7 @@ def _per_species(pids: np.ndarray, lookup: Callable[[int], float]) -> np.ndarray
     if pids.dtype.kind in "iu" and pids.size:
         lo, hi = int(pids.min()), int(pids.max())
         if hi - lo < _SPAN:
-            shifted = (pids - lo).astype(np.intp, copy=False)
+            shifted = np.subtract(pids, lo, dtype=np.intp)  # no overflow in int16
             table = np.full(hi - lo + 1, np.nan)
             for at in np.flatnonzero(np.bincount(shifted.ravel(), minlength=hi - lo + 1)):
                 table[at] = lookup(int(at) + lo)

@@ -9,8 +9,8 @@ second core shares that pass too.
 
 The worker processes are started once, from a fork server that has imported torch and
 hepsym's VAE (so a worker starts in milliseconds, not the seconds torch's import takes),
-and reused by every ensemble of the session. :func:`warm` starts the fork server while
-the events are read. Training runs in the workers while the caller goes on
+and reused by every ensemble of the session. :func:`hepsym._workers.warm` starts the fork
+server before the events are read (``hepsym analyze``: before its own imports). Training runs in the workers while the caller goes on
 (:func:`start_training`), so a study checks its constraints meanwhile.
 
 The workers run only hepsym's functions, so they are started without importing the
@@ -37,12 +37,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hepsym._workers import default_workers, fork_context, warm
+from hepsym._workers import fork_context
 from hepsym.relevance import streamed_relevance
 from hepsym.spec import VAEConfig
 from hepsym.vae import Ensemble, train_ensemble
 
-__all__ = ("Trained", "Training", "default_workers", "start_training", "train_members", "warm")
+__all__ = ("Trained", "Training", "start_training", "train_members")
 
 
 class _Pool:

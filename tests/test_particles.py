@@ -76,6 +76,9 @@ def test_charges_by_table_and_by_sorting_agree():
         expected = np.array([pdg_charge(np.array([i, 999999999]))[0] for i in ids])
         np.testing.assert_array_equal(pdg_charge(ids), expected)
     np.testing.assert_array_equal(pdg_charge(far)[:-2], pdg_charge(near))
+    # int16 ids 2^16 apart would overflow if shifted in their own type
+    wide = np.array([-30000, 13, 30000], dtype=np.int16)
+    np.testing.assert_array_equal(pdg_charge(wide)[1], -1.0)
 
 
 def test_names():
