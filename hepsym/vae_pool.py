@@ -10,8 +10,9 @@ second core shares that pass too.
 The worker processes are started once, from a fork server that has imported torch and
 hepsym's VAE (so a worker starts in milliseconds, not the seconds torch's import takes),
 and reused by every ensemble of the session. :func:`hepsym._workers.warm` starts the fork
-server before the events are read (``hepsym analyze``: before its own imports). Training runs in the workers while the caller goes on
-(:func:`start_training`), so a study checks its constraints meanwhile.
+server before the events are read (``hepsym analyze``: before its own imports). Training
+runs in the workers while the caller goes on (:func:`start_training`), so a study checks
+its constraints meanwhile.
 
 The workers run only hepsym's functions, so they are started without importing the
 caller's ``__main__``: a script that calls ``hepsym.analyze`` at top level, without an
