@@ -14,11 +14,11 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
-import vector
 
+from hepsym import _vector_behavior
 from hepsym.beams import Beams
 
-vector.register_awkward()
+_vector_behavior.install()
 
 __all__ = ("Beams", "Events", "make_particles")
 
@@ -34,12 +34,10 @@ def make_particles(fields: Mapping[str, Any], counts: np.ndarray | None = None) 
         counts: number of particles in each event, when ``fields`` are flat.
 
     Returns:
-        An awkward array of events x particles with ``Momentum4D`` behaviour.
+        An awkward array of events x particles with ``Momentum4D`` behaviour (``vector``
+        is imported when the behaviour is first used: see :mod:`hepsym._vector_behavior`).
     """
-    columns = dict(fields)
-    if counts is not None:
-        columns = {k: ak.unflatten(np.asarray(v), counts) for k, v in columns.items()}
-    return vector.zip(columns)
+    return _vector_behavior.momentum4d(fields, counts)
 
 
 @dataclass(frozen=True, repr=False)

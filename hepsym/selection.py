@@ -190,8 +190,22 @@ def _unique_labels(slots: tuple[Slot, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _flat_pt(flat: ak.Array) -> np.ndarray:
+    """Every particle's pT from the flat records, without ``vector`` where the records
+    hold ``x, y`` or ``rho`` (``vector``'s own formula, so the same bits)."""
+    fields = flat.fields
+    if "rho" in fields:
+        return np.asarray(ak.to_numpy(flat["rho"]), dtype=np.float64)
+    if "x" in fields and "y" in fields:
+        x = np.asarray(ak.to_numpy(flat["x"]), dtype=np.float64)
+        y = np.asarray(ak.to_numpy(flat["y"]), dtype=np.float64)
+        return np.sqrt(x**2 + y**2)
+    return np.asarray(ak.to_numpy(flat.pt), dtype=np.float64)
+
+
 def _pick(
-    pt: ak.Array,
+    pt_flat: np.ndarray,
+    counts: np.ndarray,
     pid: np.ndarray,
     base: np.ndarray,
     slots: tuple[Slot, ...],
@@ -200,14 +214,12 @@ def _pick(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fill the slots greedily by pT. Returns flat indices (events x slots), success, pT sum.
 
-    ``pt`` is jagged (events x particles); ``pid`` and ``base`` (eligible) are its flat content.
+    ``pt_flat``, ``pid`` and ``base`` (eligible) are per particle, ``counts`` per event.
     """
-    counts = ak.num(pt, axis=1)
-    pt_flat = ak.to_numpy(ak.flatten(pt))
-    offsets = np.concatenate([[0], np.cumsum(ak.to_numpy(counts))])
+    offsets = np.concatenate([[0], np.cumsum(counts)])
     free = base.copy()
-    ok = np.ones(len(pt), dtype=bool)
-    score = np.zeros(len(pt))
+    ok = np.ones(len(counts), dtype=bool)
+    score = np.zeros(len(counts))
     chosen = []
     for s in slots:
         cand = free & _matches(s, pid, charge, flavour)
@@ -215,7 +227,7 @@ def _pick(
         idx = ak.argmax(masked, axis=1, keepdims=True)
         local = ak.to_numpy(ak.fill_none(ak.firsts(idx), 0))
         where = np.minimum(offsets[:-1] + local, max(len(cand) - 1, 0))
-        hit = (ak.to_numpy(counts) > 0) & cand[where] if len(cand) else np.zeros(len(pt), bool)
+        hit = (counts > 0) & cand[where] if len(cand) else np.zeros(len(counts), bool)
         ok &= hit
         score += np.where(hit, pt_flat[where] if len(cand) else 0.0, 0.0)
         free[where[hit]] = False
@@ -261,27 +273,27 @@ def select(
     events = scope_events(events, scope, species)
     slots = parse_query(tokens)
     parts = events.particles
-    counts = ak.num(parts, axis=1)
+    counts = ak.to_numpy(ak.num(parts, axis=1))
     flat = ak.flatten(parts)
+    pt = _flat_pt(flat)
     # Build the eligibility mask on the flat content once, then restore the nesting.
     base = np.ones(len(flat), dtype=bool)
     if final_state:
         base &= ak.to_numpy(flat.status) == 1
     if pt_min is not None:
-        base &= ak.to_numpy(flat.pt) >= pt_min
+        base &= pt >= pt_min
     if eta_max is not None:
         with np.errstate(invalid="ignore"):
             base &= np.abs(ak.to_numpy(flat.eta)) <= eta_max
     pid = ak.to_numpy(flat.pid)
     charge = ak.to_numpy(flat.charge) if "charge" in flat.fields else np.full(len(pid), np.nan)
-    pt = parts.pt
 
     flavours = _LEPTON_FLAVOURS if any(s.lepton_sign is not None for s in slots) else (0,)
     best_ok = np.zeros(len(parts), dtype=bool)
     best_score = np.full(len(parts), -np.inf)
     best_idx = np.zeros((len(parts), len(slots)), dtype=np.int64)
     for flavour in flavours:
-        chosen, ok, score = _pick(pt, pid, base, slots, flavour, charge)
+        chosen, ok, score = _pick(pt, counts, pid, base, slots, flavour, charge)
         better = ok & (score > best_score)
         best_idx = np.where(better[:, None], chosen, best_idx)
         best_ok |= ok

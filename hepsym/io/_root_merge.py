@@ -21,6 +21,8 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from hepsym._vector_behavior import VECTOR_NAMES
+
 __all__ = ("DTYPES", "Columns", "Piece", "particles_from_chunks")
 
 #: Output dtype of each particle column; the momentum components are float64.
@@ -36,17 +38,6 @@ DTYPES = {
 _IDENTITY = ("pid", "status", "charge")
 _FLAGS = ("is_last_copy", "is_hard_process")
 
-#: vector's names of the coordinates, as ``vector.zip`` gives them.
-_VECTOR_NAMES = {
-    "px": "x",
-    "py": "y",
-    "pz": "z",
-    "E": "t",
-    "pt": "rho",
-    "eta": "eta",
-    "phi": "phi",
-    "mass": "tau",
-}
 
 #: A collection's columns in one chunk: an array per particle, or a numpy scalar when
 #: the value is the same for every particle.
@@ -105,12 +96,12 @@ def particles_from_chunks(chunks: Sequence[Sequence[Piece]]) -> ak.Array:
             columns[name] = np.empty(n, dtype=dtypes[name])
             sources[name][0].copy_into(columns[name], 0, n)
     keys = [*coords, *_IDENTITY, "collection", *flags]
-    vector_names = [_VECTOR_NAMES.get(k, k) for k in keys]
+    vector_names = [VECTOR_NAMES.get(k, k) for k in keys]
     contents = [ak.contents.NumpyArray(columns[k]) for k in keys]
     record = ak.contents.RecordArray(
         contents, vector_names, parameters={"__record__": "Momentum4D"}
     )
-    # vector's awkward behaviour is registered globally by hepsym.events.
+    # vector's awkward behaviour: registered (lazily) by hepsym.events.
     return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), record))
 
 
