@@ -104,7 +104,7 @@ def _study(prepared: Prepared, spec: StudySpec) -> AnalysisResult:
         c_result,
         l_result,
         epochs=l_result.config.epochs,
-        n_events=fm.n_events,
+        n_events=min(fm.n_events, spec.learn.train_events or fm.n_events),  # trained on
         evidence=_surplus_evidence(c_result.predicted_dim, l_result),
         warnings=(
             *_repeated_warning(fm, spec),

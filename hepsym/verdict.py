@@ -172,7 +172,7 @@ def compare(
         approximate: descriptions of the approximate constraints that were counted
             (e.g. ``"m_mumu = m_Z (measured width 2.6 GeV, PDG 2.50 GeV)"``): a VAE can
             resolve the spread of such a constraint as one more direction.
-        epochs, n_events: the training settings, quoted in the reasons of a mismatch.
+        epochs, n_events: the training settings (epochs, events trained on), quoted in the reasons of a mismatch.
         evidence: for a learned count above the prediction, what the surplus latents encode:
             column name -> the largest informational correlation of those latents with it
             (e.g. ``{"m(pair)": 0.08, "y(pair)": 0.74}``). With it the reasons say what the
@@ -250,7 +250,7 @@ def compare(
             reasons.append(
                 "the decoder may need extra latents to reconstruct a curved surface well within "
                 "the training budget"
-                + (f" ({epochs} epochs, {n_events} events)" if epochs and n_events else "")
+                + (f" ({epochs} epochs, {n_events} training events)" if epochs and n_events else "")
             )
         else:
             reasons.append(
