@@ -73,12 +73,12 @@ def read_hepsym(path: Path) -> int:
 
 def read_loadtxt(path: Path) -> int:
     """hepsym with the previous number parser (numpy.loadtxt for every block)."""
-    before = lhe_numbers.ARROW_MIN_BYTES
-    lhe_numbers.ARROW_MIN_BYTES = 1 << 62
+    before = list(lhe_numbers._ARROW)
+    lhe_numbers._ARROW[:] = [None]  # as if pyarrow were not installed
     try:
         return read_hepsym(path)
     finally:
-        lhe_numbers.ARROW_MIN_BYTES = before
+        lhe_numbers._ARROW[:] = before
 
 
 def read_pylhe(path: Path) -> int:

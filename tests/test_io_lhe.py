@@ -15,6 +15,7 @@ import hepsym.io
 import hepsym.io._lhe_blocks as lhe_blocks
 import hepsym.io._lhe_numbers as lhe_numbers
 import hepsym.io._lhe_parse as lhe_parse
+import hepsym.io._lhe_threads as lhe_threads
 import hepsym.io.lhe as lhe_module
 from hepsym.errors import InputFileError, OptionError
 from hepsym.events import Beams
@@ -341,9 +342,22 @@ def test_metadata_generators_and_version():
     assert events.metadata["cross_section_pb"] == pytest.approx(50.109086)
 
 
-def test_gzip_equals_plain(tmp_path):
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+def test_gzip_equals_plain(tmp_path, monkeypatch, inflater):
+    if inflater == "zlib":  # the fallback where isal has no wheel
+        import zlib
+
+        monkeypatch.setattr(lhe_blocks, "_zlib", zlib)
+        monkeypatch.setattr(lhe_blocks, "_INFLATE_ERROR", zlib.error)
+    else:
+        assert lhe_blocks._zlib.__name__ == "isal.isal_zlib"
     gz = gzip_file(POWHEG, tmp_path / "z.lhe.gz")
     same_events(read_lhe(POWHEG), read_lhe(gz))
+    damaged = bytearray(gz.read_bytes())
+    damaged[len(damaged) // 2 : len(damaged) // 2 + 64] = bytes(64)
+    bad = write(tmp_path, bytes(damaged), "bad.lhe.gz")
+    with pytest.raises(InputFileError, match=r"bad\.lhe\.gz: damaged gzip stream"):
+        read_lhe(bad)
     # Recognised by content, not by name.
     renamed = gzip_file(POWHEG, tmp_path / "z.lhe")
     assert len(read_lhe(renamed)) == 100
@@ -444,6 +458,44 @@ def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypat
             read_lhe(path)
         good_path = write(tmp_path, INIT + good * 46 + "</LesHouchesEvents>\n", "good.lhe")
         assert len(read_lhe(good_path)) == 46
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_pieces_of_a_block_give_the_events_of_one_parse(name, monkeypatch):
+    """A block parsed in pieces cut between events (what large blocks are) gives the events,
+    bit for bit, of the block parsed at once."""
+    path = EXTERNAL / name
+    monkeypatch.setattr(lhe_threads, "PIECE_SIZE", 1 << 40)  # never in pieces
+    whole = read_lhe(path)
+    for piece in (300, 4096):
+        monkeypatch.setattr(lhe_threads, "PIECE_SIZE", piece)
+        pieces = lhe_threads._pieces(path.read_bytes(), path.stat().st_size)
+        assert len(pieces) > 2 or path.stat().st_size <= 3 * piece
+        assert b"".join(pieces) == path.read_bytes()
+        same_events(whole, read_lhe(path))
+
+
+@pytest.mark.parametrize(("block", "piece"), [(1 << 24, 1 << 40), (1 << 24, 300), (700, 100)])
+def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, block, piece):
+    """A bad event, and events after the closing tag, name the same event and line however
+    the text is cut into blocks and pieces."""
+    monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", block)
+    monkeypatch.setattr(lhe_threads, "PIECE_SIZE", piece)
+    bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
+    good = EVENT.format(weight=1.0)
+    path = write(tmp_path, INIT + good * 40 + bad + good * 5 + "</LesHouchesEvents>\n")
+    line = (INIT + good * 40 + bad[: bad.index("abc")]).count("\n") + 1
+    expected = rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
+    with pytest.raises(InputFileError, match=expected):
+        read_lhe(path)
+    first = INIT + good * 30 + "</LesHouchesEvents>\n"
+    joined = write(tmp_path, first + INIT + good * 20 + "</LesHouchesEvents>\n", "joined.lhe")
+    line = first.count("\n")
+    with pytest.raises(
+        InputFileError, match=rf"joined\.lhe: events after the closing </LesHouchesEvents> tag "
+        rf"\(line {line}\); files joined together"
+    ):  # fmt: skip
+        read_lhe(joined)
 
 
 def test_wrong_column_count(tmp_path):

@@ -22,6 +22,7 @@ event, which accepts any layout the format allows and says exactly what is wrong
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ _N_HEADER = len(HEADER_COLUMNS)
 _N_PARTICLE = len(PARTICLE_COLUMNS)
 _N_INT = len(INT_COLUMNS)
 
+#: The file's closing tag.
+CLOSING_TAG = b"</LesHouchesEvents"
 # "<event>" or "<event attr=...>", but not "<eventgroup>".
 _EVENT_OPEN = re.compile(rb"<event(?=[\s>/])[^>]*>")
 _EVENT_CLOSE = re.compile(rb"</event\s*>")
@@ -68,12 +71,15 @@ class EventBlock:
         particles: ``(n_particles, 13)`` float64, columns :data:`PARTICLE_COLUMNS`.
         counts: particles per event (int64).
         lines: newlines in the text parsed (for line numbers in later messages).
+        closing: offset in the text of a ``</LesHouchesEvents`` tag before the end of
+            its last event (events after the file's end: an error), or -1.
     """
 
     header: np.ndarray
     particles: np.ndarray
     counts: np.ndarray
     lines: int
+    closing: int = -1
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -87,11 +93,20 @@ def locate_events(
     Raises:
         EventFormatError: the tags do not pair up (an event without its end).
     """
+    s, e, _ = _locate(block, limit, end)
+    return s, e
+
+
+def _locate(
+    block: bytes, limit: int | None = None, end: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`locate_events`, and the offset of a closing ``</LesHouchesEvents`` tag
+    before the end of the last event located (-1 if none)."""
     end = len(block) if end is None else end
     tags = _find_tags(np.frombuffer(block, dtype=np.uint8)[:end])
     if tags is None:
         tags = _find_tags_re(block, end)
-    o, s, e = tags
+    o, s, e, closings = tags
     n = min(len(s), len(e))
     bad = np.flatnonzero((e[:n] < s[:n]) | (np.append(o[1:n], np.iinfo(np.int64).max) < e[:n]))
     if len(bad) or len(s) != len(e):
@@ -100,18 +115,26 @@ def locate_events(
         raise EventFormatError(k, where, "<event> and </event> tags do not match")
     if limit is not None:
         s, e = s[:limit], e[:limit]
-    return s, e
+    early = closings[closings < e[-1]] if len(e) else closings[:0]
+    return s, e, int(early[0]) if len(early) else -1
 
 
-def _find_tags_re(block: bytes, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starts and ends of the ``<event ...>`` tags and starts of ``</event>``, by regex."""
+Tags = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _find_tags_re(block: bytes, end: int) -> Tags:
+    """Starts and ends of the ``<event ...>`` tags, starts of ``</event>`` and of
+    ``</LesHouchesEvents``, by regex."""
     spans = [m.span() for m in _EVENT_OPEN.finditer(block, 0, end)]
     tags = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     e = np.asarray([m.start() for m in _EVENT_CLOSE.finditer(block, 0, end)], dtype=np.int64)
-    return tags[:, 0], tags[:, 1], e
+    closings = np.asarray(
+        [m.start() for m in re.finditer(re.escape(CLOSING_TAG), block[:end])], dtype=np.int64
+    )
+    return tags[:, 0], tags[:, 1], e, closings
 
 
-def _find_tags(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _find_tags(buf: np.ndarray) -> Tags | None:
     """What :func:`_find_tags_re` finds, with numpy; ``None`` for the rare cases it leaves
     to the regex (whitespace before the ``>`` of ``</event >``, a tag without its ``>``).
 
@@ -119,6 +142,7 @@ def _find_tags(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     for ``<`` and a few operations on the (few) places found.
     """
     lt = np.flatnonzero(buf == ord(b"<"))
+    closings = _followed_by(buf, lt, CLOSING_TAG[1:])
     o = _followed_by(buf, lt, b"event")
     after = _byte_at(buf, o + 6)
     o = o[np.isin(after, _TAG_FOLLOW)]
@@ -138,7 +162,7 @@ def _find_tags(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | N
     after = _byte_at(buf, c + 7)
     if np.any(np.isin(after, _WHITESPACE)):
         return None
-    return o, s, c[after == ord(b">")]
+    return o, s, c[after == ord(b">")], closings
 
 
 def _followed_by(buf: np.ndarray, at: np.ndarray, word: bytes) -> np.ndarray:
@@ -174,14 +198,15 @@ def parse_block(block: bytes, limit: int | None = None, end: int | None = None) 
         EventFormatError: an event is malformed; the error says which one and why.
     """
     end = len(block) if end is None else end
-    starts, ends = locate_events(block, limit, end)
+    starts, ends, closing = _locate(block, limit, end)
     if len(starts) == 0:
         empty = np.empty((0, _N_HEADER)), np.empty((0, _N_PARTICLE))
         return EventBlock(
             empty[0], empty[1], np.empty(0, dtype=np.int64), block.count(b"\n", 0, end)
         )
     fast = _parse_fast(block, starts, ends, end=end)
-    return fast if fast is not None else _parse_slow(block, starts, ends, end)
+    parsed = fast if fast is not None else _parse_slow(block, starts, ends, end)
+    return parsed if closing < 0 else dataclasses.replace(parsed, closing=closing)
 
 
 def _parse_fast(

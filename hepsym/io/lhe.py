@@ -23,6 +23,7 @@ of arXiv:1405.1067): nothing depends on which generator wrote the file.
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import os
 import re
@@ -37,7 +38,7 @@ from hepsym.errors import HepsymWarning, InputFileError
 from hepsym.events import Beams, Events, make_particles
 from hepsym.io._lhe_blocks import DamagedGzip, read_blocks
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
-from hepsym.io._lhe_parse import EventBlock
+from hepsym.io._lhe_parse import CLOSING_TAG, EventBlock
 from hepsym.io._lhe_ranges import event_ranges
 from hepsym.io._lhe_threads import BlockParses, parse_threads
 from hepsym.momenta import check_momenta
@@ -48,7 +49,6 @@ __all__ = ("event_ranges", "read_lhe")
 _INIT = re.compile(rb"<init(?:\s[^>]*)?>(.*?)</init\s*>", re.DOTALL)
 _INIT_END = re.compile(rb"</init\s*>")
 _EVENT_TAG = re.compile(rb"<event[\s>/]")
-_END_TAG = b"</LesHouchesEvents"
 _VERSION = re.compile(rb"<LesHouchesEvents[^>]*?version\s*=\s*[\"']([^\"']*)[\"']")
 _GENERATOR = re.compile(rb"<generator([^>]*)>(.*?)</generator\s*>", re.DOTALL)
 _ATTRIBUTE = re.compile(rb"([\w:-]+)\s*=\s*[\"']([^\"']*)[\"']")
@@ -222,15 +222,6 @@ def _read_events(
                 parses.add(pending, cut)
                 if parses.enough:
                     return parses.finish(), True
-                end = pending.find(_END_TAG, 0, cut)
-                if end >= 0:
-                    # Events after the end: most likely two files written one after the other.
-                    msg = (
-                        f"{path}: events after the closing </LesHouchesEvents> tag (line "
-                        f"{parses.line_of(pending, end)}); files joined together? Read each "
-                        "one separately"
-                    )
-                    raise InputFileError(msg)
                 pending = pending[cut:]
             if exhausted:
                 break
@@ -248,7 +239,7 @@ def _read_events(
     if _EVENT_TAG.search(pending):
         msg = f"{path}: truncated file: event {parses.n_read + 1} has no </event>"
         raise InputFileError(msg)
-    return parsed, _END_TAG in pending
+    return parsed, CLOSING_TAG in pending
 
 
 def _parse_init(header: bytes, path: Path) -> dict[str, Any]:
@@ -342,7 +333,10 @@ def _particles(parsed: list[EventBlock]) -> Any:
 
     Each block's table is copied into the final columns (int64 for the integer ones)
     and then dropped, so memory peaks near the returned arrays plus one block, not
-    twice the returned arrays (one joined table, then its columns).
+    twice the returned arrays (one joined table, then its columns). The columns of a
+    block are shared out over the parse threads: the copy is mostly the kernel handing
+    out the fresh pages of the columns, which threads do side by side (10^6 Pythia
+    events: 1.2 s on one thread, X s on two).
     """
     counts = np.concatenate([b.counts for b in parsed] or [np.empty(0, dtype=np.int64)])
     n = int(counts.sum())
@@ -350,15 +344,22 @@ def _particles(parsed: list[EventBlock]) -> Any:
     columns = {
         name: np.empty(n, dtype=np.int64 if name in INT_COLUMNS else np.float64) for name in names
     }
-    index = [PARTICLE_COLUMNS.index(name) for name in names]
+    index = dict(zip(names, (PARTICLE_COLUMNS.index(name) for name in names), strict=True))
+    threads = parse_threads()
+    shares = [names[k::threads] for k in range(threads)]
     at = 0
     parsed.reverse()
-    while parsed:
-        table = parsed.pop().particles
-        stop = at + len(table)
-        for name, j in zip(names, index, strict=True):
-            columns[name][at:stop] = table[:, j]
-        at = stop
-        del table
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        while parsed:
+            table = parsed.pop().particles
+            stop = at + len(table)
+
+            def copy(share: list[str], table: np.ndarray = table, at: int = at) -> None:
+                for name in share:
+                    columns[name][at : at + len(table)] = table[:, index[name]]
+
+            list(pool.map(copy, shares))
+            at = stop
+            del table
     columns["charge"] = pdg_charge(columns["pid"])
     return make_particles(columns, counts)
