@@ -174,9 +174,11 @@ def test_arrow_cast_gives_the_bits_of_the_event_by_event_parse(path, monkeypatch
     used = []
     arrow_table = lhe_numbers._arrow_table
 
-    def spy(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
+    def spy(text: bytes, nrow: int, ncol: int, newlines: np.ndarray) -> np.ndarray | None:
+        # the newlines the parse derives from the block's are those of the joined text
+        assert np.array_equal(newlines, np.flatnonzero(np.frombuffer(text, np.uint8) == 10))
         used.append(arrow_table(text, nrow, ncol) is not None)
-        return arrow_table(text, nrow, ncol)
+        return arrow_table(text, nrow, ncol, newlines)
 
     monkeypatch.setattr(lhe_numbers, "_arrow_table", spy)
     fast = lhe_parse._parse_fast(text, starts, ends)

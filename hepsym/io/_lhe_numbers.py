@@ -16,8 +16,18 @@ import numpy as np
 __all__ = ("ARROW_MIN_BYTES", "table")
 
 
-def table(text: bytes, nrow: int, ncol: int, *, by_line: bool = True) -> np.ndarray | None:
+def table(
+    text: bytes,
+    nrow: int,
+    ncol: int,
+    *,
+    by_line: bool = True,
+    newlines: np.ndarray | None = None,
+) -> np.ndarray | None:
     """The numbers of ``text`` as an ``(nrow, ncol)`` table, or ``None`` if they are not that.
+
+    ``newlines``, where the caller knows them, are the offsets of every ``\\n`` in ``text``
+    (saves a pass over it).
 
     numpy's line reader (:func:`numpy.loadtxt`, a C tokenizer that hands each field
     to CPython's correctly rounded ``PyOS_string_to_double``, as :func:`float` does)
@@ -28,7 +38,7 @@ def table(text: bytes, nrow: int, ncol: int, *, by_line: bool = True) -> np.ndar
     """
     if by_line:
         big = len(text) >= ARROW_MIN_BYTES or (bool(_ARROW) and len(text) >= _ARROW_CALL_BYTES)
-        values = _arrow_table(text, nrow, ncol) if big else None
+        values = _arrow_table(text, nrow, ncol, newlines) if big else None
         if values is not None:
             return values
         try:
@@ -45,7 +55,9 @@ def table(text: bytes, nrow: int, ncol: int, *, by_line: bool = True) -> np.ndar
     return values.reshape(nrow, ncol)
 
 
-def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
+def _arrow_table(
+    text: bytes, nrow: int, ncol: int, newlines: np.ndarray | None = None
+) -> np.ndarray | None:
     """:func:`table` by Arrow's string-to-float cast, or ``None`` (no pyarrow, or unsure).
 
     The whitespace is squeezed out (:meth:`bytes.translate`; the tokens laid end to end,
@@ -69,7 +81,8 @@ def _arrow_table(text: bytes, nrow: int, ncol: int) -> np.ndarray | None:
     starts, stops = edges[0::2], edges[1::2]
     if len(starts) != nrow * ncol:
         return None
-    newlines = np.flatnonzero(buf == 0x0A)
+    if newlines is None:
+        newlines = np.flatnonzero(buf == 0x0A)
     # ncol tokens on every line: row r's first token after newline r - 1, its last before r
     if len(newlines) != nrow or not (
         np.all(starts[ncol - 1 :: ncol] < newlines) and np.all(starts[ncol::ncol] > newlines[:-1])

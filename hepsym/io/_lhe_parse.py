@@ -233,9 +233,14 @@ def _parse_fast(
     for i in np.flatnonzero(gap > 0).tolist():
         if block[starts[i] : newlines[tag_line[i]]].strip():
             return None
-    head_from = (newlines[tag_line] + 1).tolist()
-    head_to = (newlines[tag_line + 1] + 1).tolist()
-    header = table(_join(block, head_from, head_to), len(starts), _N_HEADER, by_line=by_line)
+    head_from, head_to = newlines[tag_line] + 1, newlines[tag_line + 1] + 1
+    header = table(
+        _join(block, head_from.tolist(), head_to.tolist()),
+        len(starts),
+        _N_HEADER,
+        by_line=by_line,
+        newlines=np.cumsum(head_to - head_from) - 1,
+    )
     if header is None:
         return None
     counts_f = header[:, 0]
@@ -247,20 +252,42 @@ def _parse_fast(
         return None
     if not _only_extra_info_after(buf, newlines[last_line] + 1, ends):
         return None
-    part_to = (newlines[last_line] + 1).tolist()
+    part_to = newlines[last_line] + 1
     total = int(counts.sum())
     particles: np.ndarray | None
     if total == 0:
         particles = np.empty((0, _N_PARTICLE))
     else:
-        text = _join(block, head_to, part_to)
-        particles = table(text, total, _N_PARTICLE, by_line=by_line)
+        text = _join(block, head_to.tolist(), part_to.tolist())
+        particles = table(
+            text,
+            total,
+            _N_PARTICLE,
+            by_line=by_line,
+            newlines=_line_ends(newlines, tag_line + 2, counts, head_to, part_to),
+        )
         if particles is None:
             return None
         ints = particles[:, :_N_INT]
         if not np.all((ints == np.rint(ints)) & (np.abs(ints) <= _MAX_INT)):
             return None
     return EventBlock(header, particles, counts, len(newlines))
+
+
+def _line_ends(
+    newlines: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    head_to: np.ndarray,
+    part_to: np.ndarray,
+) -> np.ndarray:
+    """Offsets of the newlines in the particle lines joined: event e's lines are lines
+    ``first[e]`` to ``first[e] + counts[e] - 1`` of the block, its text ``head_to[e]`` to
+    ``part_to[e]``; every newline of the joined text ends one of those lines."""
+    lengths = part_to - head_to
+    shift = np.repeat(head_to - (np.cumsum(lengths) - lengths), counts)
+    line = np.arange(int(counts.sum())) + np.repeat(first - (np.cumsum(counts) - counts), counts)
+    return newlines[line] - shift
 
 
 def _only_extra_info_after(buf: np.ndarray, after: np.ndarray, ends: np.ndarray) -> bool:

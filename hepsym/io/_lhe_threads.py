@@ -59,7 +59,7 @@ class BlockParses:
             else None
         )
         self._depth = threads + 1
-        self._pending: collections.deque[tuple[concurrent.futures.Future, bytes]] = (
+        self._pending: collections.deque[tuple[concurrent.futures.Future, bytes, bytes]] = (
             collections.deque()
         )
 
@@ -68,17 +68,20 @@ class BlockParses:
         """Whether ``max_events`` events are read."""
         return self.max_events is not None and self.n_read >= self.max_events
 
-    def add(self, text: bytes, end: int) -> None:
-        """Parse the events of ``text[:end]`` (whole events only)."""
+    def add(self, head: bytes, data: bytes, end: int) -> None:
+        """Parse the events of ``head + data[:end]`` (whole events only): ``head`` is the
+        end of the text before (an event cut by the block's edge), so that the blocks are
+        not joined into one more copy of the file's text."""
         if self._pool is None:
             limit = None if self.max_events is None else self.max_events - self.n_read
             try:
-                block = _parse_columns(text, limit, end)
+                block = _parse_columns(head, data, limit, end)
             except EventFormatError as err:
-                raise self._error(err, text) from err
-            self._take(block, text)
+                raise self._error(err, head + data) from err
+            self._take(block, head, data)
             return
-        self._pending.append((self._pool.submit(_parse_columns, text, None, end), text))
+        future = self._pool.submit(_parse_columns, head, data, None, end)
+        self._pending.append((future, head, data))
         while len(self._pending) > self._depth:
             self._collect()
 
@@ -98,16 +101,17 @@ class BlockParses:
         return self._before if isinstance(self._before, int) else self._before()
 
     def _collect(self) -> None:
-        future, text = self._pending.popleft()
+        future, head, data = self._pending.popleft()
         try:
             block = future.result()
         except EventFormatError as err:
-            raise self._error(err, text) from err
-        self._take(block, text)
+            raise self._error(err, head + data) from err
+        self._take(block, head, data)
 
-    def _take(self, block: EventBlock, text: bytes) -> None:
+    def _take(self, block: EventBlock, head: bytes, data: bytes) -> None:
         if block.closing >= 0:
             # Events after the end: most likely two files written one after the other.
+            text = head + data
             line = self._lines_before() + self.lines + text.count(b"\n", 0, block.closing) + 1
             msg = (
                 f"{self.path}: events after the closing </LesHouchesEvents> tag (line "
@@ -130,18 +134,21 @@ class BlockParses:
 PIECE_SIZE = 1 << 20
 
 
-def _parse_columns(text: bytes, limit: int | None, end: int) -> EventBlock:
-    """:func:`~hepsym.io._lhe_parse.parse_block` in pieces of :data:`PIECE_SIZE` cut
-    between events, its particle table laid out column by column (on the parsing thread),
-    so that the reader's columns are copied from it whole. Where a piece's parse fails,
-    the whole text is parsed in one go, so that errors are those of one parse."""
-    if limit is None and end > 2 * PIECE_SIZE:
-        pieces = _pieces(text, end)
+def _parse_columns(head: bytes, data: bytes, limit: int | None, end: int) -> EventBlock:
+    """:func:`~hepsym.io._lhe_parse.parse_block` of ``head + data[:end]`` in pieces of
+    :data:`PIECE_SIZE` cut between events, its particle table laid out column by column
+    (on the parsing thread), so that the reader's columns are copied from it whole. Where
+    a piece's parse fails, the whole text is parsed in one go, so that errors are those of
+    one parse."""
+    if limit is None and len(head) + end > 2 * PIECE_SIZE:
+        pieces = _pieces(data, end)
+        pieces[0] = head + pieces[0]
         try:
             return _joined([parse_block(piece) for piece in pieces], pieces)
         except EventFormatError:
             pass
-    block = parse_block(text, limit, end)
+    text = head + data if head else data
+    block = parse_block(text, limit, len(head) + end)
     return dataclasses.replace(block, particles=np.asfortranarray(block.particles))
 
 

@@ -213,16 +213,20 @@ def _read_events(
     """
     parses = BlockParses(path, lines_before, max_events, parse_threads())
     try:
-        pending = rest
+        head, data = b"", rest  # the text not parsed yet: head + data
         exhausted = False
         while True:
-            cut = pending.rfind(b"</event")
-            cut = pending.find(b">", cut) + 1 if cut >= 0 else 0
+            cut = _after_last_event(data)
+            if cut == 0 and head and data:  # no event ends in data, or its tag is cut in two
+                head, data = b"", head + data
+                cut = _after_last_event(data)
             if cut > 0:
-                parses.add(pending, cut)
+                parses.add(head, data, cut)
                 if parses.enough:
                     return parses.finish(), True
-                pending = pending[cut:]
+                head, data = data[cut:], b""
+            else:
+                head, data = head + data, b""
             if exhausted:
                 break
             try:
@@ -232,14 +236,19 @@ def _read_events(
                 msg = f"{err}, after {parses.n_read} complete events"
                 raise InputFileError(msg) from err
             exhausted = not data
-            pending += data
         parsed = parses.finish()
     finally:
         parses.close()
-    if _EVENT_TAG.search(pending):
+    if _EVENT_TAG.search(head):
         msg = f"{path}: truncated file: event {parses.n_read + 1} has no </event>"
         raise InputFileError(msg)
-    return parsed, CLOSING_TAG in pending
+    return parsed, CLOSING_TAG in head
+
+
+def _after_last_event(text: bytes) -> int:
+    """The offset just after the last ``</event>`` of ``text``, or 0."""
+    cut = text.rfind(b"</event")
+    return text.find(b">", cut) + 1 if cut >= 0 else 0
 
 
 def _parse_init(header: bytes, path: Path) -> dict[str, Any]:
