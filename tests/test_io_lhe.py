@@ -13,6 +13,7 @@ import pytest
 
 import hepsym.io
 import hepsym.io._lhe_blocks as lhe_blocks
+import hepsym.io._lhe_columns as lhe_columns
 import hepsym.io._lhe_numbers as lhe_numbers
 import hepsym.io._lhe_parse as lhe_parse
 import hepsym.io._lhe_threads as lhe_threads
@@ -498,6 +499,39 @@ def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, bloc
         rf"\(line {line}\); files joined together"
     ):  # fmt: skip
         read_lhe(joined)
+
+
+@pytest.mark.parametrize("expected", ["file", None, 1, 10**12])
+def test_columns_filled_as_blocks_come_whatever_the_size_guess(monkeypatch, expected):
+    """The particle columns, sized from the file's text and grown when short, hold every
+    block's particles in order; a block keeps no table once its particles are copied."""
+    path = EXTERNAL / "pylhe-testfile-pythia-8.3.14-weakbosons.lhe"
+    whole = read_lhe(path)
+    monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", 2000)  # many blocks
+    if expected != "file":
+        monkeypatch.setattr(lhe_module, "expected_text", lambda *args: expected)
+    taken = []
+    original = lhe_columns.ParticleColumns.take
+
+    def spy(self, block, text_bytes):
+        out = original(self, block, text_bytes)
+        taken.append(out.particles.base is None and len(out.particles) == 0)
+        return out
+
+    monkeypatch.setattr(lhe_columns.ParticleColumns, "take", spy)
+    same_events(whole, read_lhe(path))
+    assert len(taken) > 10
+    assert all(taken)
+
+
+def test_expected_text_is_the_size_the_file_will_give(tmp_path):
+    text = POWHEG.read_bytes()
+    assert lhe_columns.expected_text(POWHEG) == len(text)
+    assert lhe_columns.expected_text(gzip_file(POWHEG, tmp_path / "z.lhe.gz")) == len(text)
+    assert lhe_columns.expected_text(POWHEG, (100, 5000)) == 4900
+    # a trailer that cannot be the size (text under the compressed size): unknown
+    odd = write(tmp_path, gzip.compress(b"x") + bytes(4), "odd.lhe.gz")
+    assert lhe_columns.expected_text(odd) is None
 
 
 def test_wrong_column_count(tmp_path):

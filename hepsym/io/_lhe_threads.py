@@ -20,6 +20,7 @@ import numpy as np
 
 from hepsym._cores import usable_cores
 from hepsym.errors import InputFileError
+from hepsym.io._lhe_columns import ParticleColumns
 from hepsym.io._lhe_parse import EventBlock, EventFormatError, parse_block
 
 __all__ = ("BlockParses", "parse_threads")
@@ -39,6 +40,8 @@ class BlockParses:
             that counts them, called only for an error message).
         max_events: stop after this many events (the blocks are then parsed in turn).
         threads: parsing threads (1: in the caller's thread).
+        columns: where each block's particles go as it is taken (its table is then
+            dropped from :attr:`blocks`).
     """
 
     def __init__(
@@ -47,8 +50,10 @@ class BlockParses:
         lines_before: int | Callable[[], int],
         max_events: int | None,
         threads: int,
+        columns: ParticleColumns | None = None,
     ) -> None:
         self.path, self.max_events = path, max_events
+        self.columns = columns
         self._before = lines_before
         self.lines = 0  # in the blocks taken
         self.blocks: list[EventBlock] = []
@@ -59,9 +64,9 @@ class BlockParses:
             else None
         )
         self._depth = threads + 1
-        self._pending: collections.deque[tuple[concurrent.futures.Future, bytes, bytes]] = (
-            collections.deque()
-        )
+        self._pending: collections.deque[
+            tuple[concurrent.futures.Future[EventBlock], bytes, bytes, int]
+        ] = collections.deque()
 
     @property
     def enough(self) -> bool:
@@ -78,10 +83,10 @@ class BlockParses:
                 block = _parse_columns(head, data, limit, end)
             except EventFormatError as err:
                 raise self._error(err, head + data) from err
-            self._take(block, head, data)
+            self._take(block, head, data, end)
             return
         future = self._pool.submit(_parse_columns, head, data, None, end)
-        self._pending.append((future, head, data))
+        self._pending.append((future, head, data, end))
         while len(self._pending) > self._depth:
             self._collect()
 
@@ -101,14 +106,14 @@ class BlockParses:
         return self._before if isinstance(self._before, int) else self._before()
 
     def _collect(self) -> None:
-        future, head, data = self._pending.popleft()
+        future, head, data, end = self._pending.popleft()
         try:
             block = future.result()
         except EventFormatError as err:
             raise self._error(err, head + data) from err
-        self._take(block, head, data)
+        self._take(block, head, data, end)
 
-    def _take(self, block: EventBlock, head: bytes, data: bytes) -> None:
+    def _take(self, block: EventBlock, head: bytes, data: bytes, end: int) -> None:
         if block.closing >= 0:
             # Events after the end: most likely two files written one after the other.
             text = head + data
@@ -118,6 +123,8 @@ class BlockParses:
                 f"{line}); files joined together? Read each one separately"
             )
             raise InputFileError(msg)
+        if self.columns is not None:
+            block = self.columns.take(block, len(head) + end)
         self.blocks.append(block)
         self.n_read += len(block)
         self.lines += block.lines
