@@ -181,12 +181,20 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     assert "members 4" in run.stdout
 
 
-def test_flat_adam_is_torch_adam():
+@pytest.mark.parametrize("fused", [True, False])
+def test_flat_adam_is_torch_adam(monkeypatch, fused):
     """hepsym's Adam on the flat buffer takes torch's steps (same betas, eps, bias
-    correction), to float32 rounding."""
+    correction), to float32 rounding: torch's fused kernel where it runs, else six
+    elementwise operations."""
     import torch
 
+    import hepsym.vae
     from hepsym.vae import _Adam
+
+    if fused:
+        assert hepsym.vae._fused_adam_works(torch.device("cpu"))  # torch 2.13: it runs
+    else:
+        monkeypatch.setattr(hepsym.vae, "_fused_adam_works", lambda device: False)
 
     gen = torch.Generator().manual_seed(0)
     start = torch.randn(300, generator=gen)
