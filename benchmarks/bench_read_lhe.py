@@ -14,7 +14,7 @@ Every row is one run of this script: hepsym (minimum and median of ``--repeat``)
 previous number parser (``numpy.loadtxt``, Arrow's cast switched off), pylhe (minimum and
 median of ``--pylhe-repeat``) and, for a gzipped file, zlib inflating the same file with
 nothing else done: ``% zlib`` is zlib's time over hepsym's (100% = reading as fast as
-decompressing).
+decompressing); ``% isal`` the same for ISA-L's inflate (``isal``), which the reader uses.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import gzip
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -36,6 +38,11 @@ import pylhe
 
 import hepsym.io
 import hepsym.io._lhe_numbers as lhe_numbers
+
+try:
+    from isal import isal_zlib
+except ImportError:
+    isal_zlib = None
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -85,9 +92,10 @@ def read_pylhe(path: Path) -> int:
     return len(pylhe.to_awkward(pylhe.LHEFile.fromfile(str(path)).events))
 
 
-def inflate(path: Path) -> int:
-    """zlib alone: the file inflated in the reader's block sizes, the text thrown away."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+def inflate(path: Path, codec: Any = zlib) -> int:
+    """zlib alone: the file inflated in the reader's block sizes, the text thrown away
+    (``codec``: another module with zlib's API, e.g. isal's, which the reader uses)."""
+    d = codec.decompressobj(16 + codec.MAX_WBITS)
     size = 0
     with path.open("rb") as f:
         while raw := f.read(4 << 20):
@@ -95,7 +103,7 @@ def inflate(path: Path) -> int:
                 size += len(d.decompress(raw, 16 << 20))
                 raw = d.unconsumed_tail
                 if d.eof:
-                    raw, d = d.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    raw, d = d.unused_data, codec.decompressobj(16 + codec.MAX_WBITS)
     return size
 
 
@@ -121,13 +129,43 @@ def bench(path: Path, repeat: int, pylhe_repeat: int) -> dict[str, Any]:
     with path.open("rb") as f:
         gz = f.read(2) == b"\x1f\x8b"
     t_zlib = times(inflate, path, repeat)[0] if gz else float("nan")
+    t_isal = times(_inflate_isal, path, repeat)[0] if gz and isal_zlib else float("nan")
     return {
         "events": n_hep,
         "hepsym": (t_hep, m_hep),
         "loadtxt": t_old,
         "pylhe": (t_ref, m_ref),
         "zlib": t_zlib,
+        "isal": t_isal,
     }
+
+
+#: Run in a fresh process: peak memory of one read above the imports, and the bytes of
+#: the arrays it returns.
+_MEMORY = """
+import resource, sys
+import awkward as ak, numpy as np, pyarrow, pyarrow.compute
+import hepsym.io
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+events = hepsym.io.read(sys.argv[1])
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+record = ak.to_layout(events.particles).content
+size = sum(np.asarray(record.content(f).data).nbytes for f in record.fields)
+print((peak - before) * 1024, size + events.weights.nbytes)
+"""
+
+
+def memory(path: Path) -> tuple[float, float]:
+    """MiB of peak memory a read adds to a fresh process, and MiB of arrays it returns."""
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY, str(path)], capture_output=True, text=True, check=True
+    )
+    peak, size = (int(x) for x in out.stdout.split())
+    return peak / 2**20, size / 2**20
+
+
+def _inflate_isal(path: Path) -> int:
+    return inflate(path, isal_zlib)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,21 +188,26 @@ def main(argv: list[str] | None = None) -> None:
 
     print(
         f"{'file':<26} {'MB':>6} {'events':>8} {'hepsym s (med)':>15} {'loadtxt s':>10} "
-        f"{'pylhe s (med)':>15} {'vs pylhe':>9} {'vs loadtxt':>10} {'% zlib':>7}"
+        f"{'pylhe s (med)':>15} {'vs pylhe':>9} {'vs loadtxt':>10} {'% zlib':>7} {'% isal':>7} "
+        f"{'memory':>7}"
     )
     for path in files:
         r = bench(path, args.repeat, args.pylhe_repeat)
         size = path.stat().st_size / 1e6
         (t_hep, m_hep), (t_ref, m_ref) = r["hepsym"], r["pylhe"]
         zlib_share = f"{100 * r['zlib'] / t_hep:6.0f}%" if r["zlib"] == r["zlib"] else "      -"
+        isal_share = f"{100 * r['isal'] / t_hep:6.0f}%" if r["isal"] == r["isal"] else "      -"
+        peak, size = memory(path)
         print(
             f"{path.name:<26} {size:6.1f} {r['events']:8d} {t_hep:7.2f} ({m_hep:5.2f}) "
             f"{r['loadtxt']:10.2f} {t_ref:7.2f} ({m_ref:5.2f}) {t_ref / t_hep:8.1f}x "
-            f"{r['loadtxt'] / t_hep:9.1f}x {zlib_share}"
+            f"{r['loadtxt'] / t_hep:9.1f}x {zlib_share} {isal_share} {peak / size:6.2f}x"
         )
     print(
         f"(awkward {ak.__version__}, pylhe {pylhe.__version__}; times are minima (medians) over "
-        "repeats; vs = their time / hepsym's; % zlib = zlib's inflate time / hepsym's)"
+        "repeats; vs = their time / hepsym's; % zlib = zlib's inflate time / hepsym's; % isal "
+        "= the same for ISA-L's inflate, which the reader uses; memory = the peak a read adds to "
+        "a fresh process / the arrays it returns)"
     )
 
 
