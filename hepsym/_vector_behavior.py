@@ -51,45 +51,36 @@ def _vector_registered() -> bool:
     return array_class is not None and array_class is not LazyMomentumArray
 
 
-class LazyMomentumArray(ak.Array):
-    """A ``Momentum4D`` array from before ``vector`` was imported (see the module)."""
+class _LoadsVector:
+    """What the lazy array and record share: a name that is not a field, or a ufunc,
+    imports ``vector`` and carries on with the class ``vector`` gives."""
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return super().__getattr__(name)  # a field
+            return super().__getattr__(name)  # type: ignore[misc]  # a field
         except AttributeError:
             if name.startswith("_") or _vector_registered():
                 raise
         load_vector()
         self._update_class()
         return getattr(self, name)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        load_vector()  # vector's overloads (p1 + p2, abs(p)) are looked up per call
+        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)  # type: ignore[misc]
+
+
+class LazyMomentumArray(_LoadsVector, ak.Array):
+    """A ``Momentum4D`` array from before ``vector`` was imported (see the module)."""
 
     def __dir__(self) -> list[str]:
         load_vector()
         self._update_class()
         return super().__dir__() if type(self) is LazyMomentumArray else dir(self)
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        load_vector()  # vector's overloads (p1 + p2, abs(p)) are looked up per call
-        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
-
-class LazyMomentumRecord(ak.Record):
+class LazyMomentumRecord(_LoadsVector, ak.Record):
     """One ``Momentum4D`` particle from before ``vector`` was imported."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            if name.startswith("_") or _vector_registered():
-                raise
-        load_vector()
-        self._update_class()
-        return getattr(self, name)
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        load_vector()
-        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
 
 def install() -> None:

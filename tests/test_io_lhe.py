@@ -444,14 +444,20 @@ def test_non_number_in_particle_line(tmp_path):
         read_lhe(path)
 
 
-def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypatch):
-    """Blocks parsed on several threads are taken in order: a bad event far into the file
-    gets the event and line numbers of a one-block, one-thread read."""
+def _late_bad_event(tmp_path: Path) -> tuple[Path, str]:
+    """A file whose 41st of 46 events has a bad number, and the message it must give."""
     bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
     good = EVENT.format(weight=1.0)
     path = write(tmp_path, INIT + good * 40 + bad + good * 5 + "</LesHouchesEvents>\n")
     line = (INIT + good * 40 + bad[: bad.index("abc")]).count("\n") + 1
-    expected = rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
+    return path, rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
+
+
+def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypatch):
+    """Blocks parsed on several threads are taken in order: a bad event far into the file
+    gets the event and line numbers of a one-block, one-thread read."""
+    good = EVENT.format(weight=1.0)
+    path, expected = _late_bad_event(tmp_path)
     with pytest.raises(InputFileError, match=expected):
         read_lhe(path)
     monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", 700)  # a few events a block
@@ -484,11 +490,8 @@ def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, bloc
     the text is cut into blocks and pieces."""
     monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", block)
     monkeypatch.setattr(lhe_threads, "PIECE_SIZE", piece)
-    bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
     good = EVENT.format(weight=1.0)
-    path = write(tmp_path, INIT + good * 40 + bad + good * 5 + "</LesHouchesEvents>\n")
-    line = (INIT + good * 40 + bad[: bad.index("abc")]).count("\n") + 1
-    expected = rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
+    path, expected = _late_bad_event(tmp_path)
     with pytest.raises(InputFileError, match=expected):
         read_lhe(path)
     first = INIT + good * 30 + "</LesHouchesEvents>\n"
