@@ -52,13 +52,15 @@ class ParticleColumns:
 
     Args:
         expected: bytes of text the blocks will add up to, if known.
+        max_events: the events the read stops after, if any (bounds the first size).
     """
 
     names = tuple(dict.fromkeys((*MOMENTUM_COLUMNS, *PARTICLE_COLUMNS)))
 
-    def __init__(self, expected: int | None) -> None:
-        self.expected = expected
+    def __init__(self, expected: int | None, max_events: int | None = None) -> None:
+        self.expected, self.max_events = expected, max_events
         self.n = 0
+        self.events = 0  # taken
         self.text = 0  # bytes of text taken
         self._columns: dict[str, np.ndarray] = {}
         self._index = {name: PARTICLE_COLUMNS.index(name) for name in self.names}
@@ -67,6 +69,7 @@ class ParticleColumns:
         """Copy ``block``'s particles into the columns; the block without its table."""
         table = block.particles
         self.text += text_bytes
+        self.events += len(block)
         stop = self.n + len(table)
         if stop > self._capacity():
             self._grow(stop)
@@ -101,6 +104,8 @@ class ParticleColumns:
         if not self._columns:
             per_byte = need / max(self.text, 1)
             guess = per_byte * self.expected * _HEADROOM if self.expected else 4.0 * need
+            if self.max_events is not None:
+                guess = min(guess, need / max(self.events, 1) * self.max_events * _HEADROOM)
             size = max(need, int(guess) + 1024)
         else:
             size = max(need, int(self._capacity() * 1.5))

@@ -118,7 +118,7 @@ def read_lhe(
     check_max_events(max_events)
     p = check_path(path)
     blocks = read_blocks(p)
-    columns = ParticleColumns(expected_text(p, byte_range))
+    columns = ParticleColumns(expected_text(p, byte_range), max_events)
     try:
         header, rest = _read_header(blocks, p)
         init = _parse_init(header, p)
