@@ -29,6 +29,11 @@ __all__ = ("BLOCK_SIZE", "DamagedGzip", "read_blocks")
 
 #: Bytes of decompressed text handled at once; bounds the reader's working memory.
 BLOCK_SIZE = 16 * 1024 * 1024
+#: The first block is smaller, and each next one twice the one before up to
+#: :data:`BLOCK_SIZE`: the header is parsed, and the parse threads start, as soon as the
+#: first is there, and a small file is cut into several blocks for the threads (10^4
+#: events gzipped, 27 MB of text: 64 ms with 16 MB blocks from the start, 46 ms).
+FIRST_BLOCK_SIZE = 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -36,8 +41,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 def read_blocks(
     path: Path, byte_range: tuple[int, int] | None = None
 ) -> Generator[bytes, None, None]:
-    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each;
-    only the bytes ``byte_range`` of a plain file when given.
+    """Successive blocks of (decompressed) text, at most :data:`BLOCK_SIZE` bytes each
+    (the first at most :data:`FIRST_BLOCK_SIZE`, doubling from there); only the bytes
+    ``byte_range`` of a plain file when given.
 
     Gzip is recognised by its magic bytes and inflated here rather than with
     :mod:`gzip`, so that a truncated stream still yields the text before the cut.
@@ -55,7 +61,9 @@ def read_blocks(
             start, stop = byte_range or (0, None)
             f.seek(start)
             left = None if stop is None else stop - start
-            while data := f.read(BLOCK_SIZE if left is None else min(BLOCK_SIZE, left)):
+            size = min(FIRST_BLOCK_SIZE, BLOCK_SIZE)
+            while data := f.read(size if left is None else min(size, left)):
+                size = min(2 * size, BLOCK_SIZE)
                 yield data
                 if left is not None:
                     left -= len(data)
@@ -117,13 +125,15 @@ def _ahead(items: Generator[bytes, None, None], depth: int = 2) -> Generator[byt
 def _inflate(f: IO[bytes], path: Path) -> Generator[bytes, None, None]:
     inflater = _zlib.decompressobj(16 + _zlib.MAX_WBITS)
     raw = b""
+    size = min(FIRST_BLOCK_SIZE, BLOCK_SIZE)
     while True:
         if not raw:
             raw = f.read(BLOCK_SIZE // 4)
             if not raw:
                 break
         try:
-            data = inflater.decompress(raw, BLOCK_SIZE)
+            data = inflater.decompress(raw, size)
+            size = min(2 * size, BLOCK_SIZE)
         except _INFLATE_ERROR as err:
             msg = f"{path}: damaged gzip stream ({err})"
             raise DamagedGzip(msg) from err
