@@ -10,13 +10,14 @@ heap, so tracemalloc would not see the tensors), and the same members split over
 ``--workers`` processes (:mod:`hepsym.vae_pool`; the pool started before timing, as a
 session reuses it). Targets: the batched ensemble in at most 3x one member, over both
 cores in at most 2x. On a shared machine timings are noisy: each measurement is
-the best of ``--repeat`` runs.
+the minimum (and the median) of ``--repeat`` runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 
@@ -32,13 +33,14 @@ def _peak_rss_mib() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
-def _best(fn, repeat: int) -> float:
+def _timed(fn, repeat: int) -> tuple[float, float]:
+    """Minimum and median wall time of ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return min(times), statistics.median(times)
 
 
 def main() -> None:
@@ -64,33 +66,34 @@ def main() -> None:
 
     run(seeds[:1])  # warm-up: first-call allocations and kernel selection
     rss0 = _peak_rss_mib()
-    one = _best(lambda: run(seeds[:1]), args.repeat)
+    one, one_med = _timed(lambda: run(seeds[:1]), args.repeat)
     rss1 = _peak_rss_mib()
-    batched = _best(lambda: run(seeds), args.repeat)
+    batched, batched_med = _timed(lambda: run(seeds), args.repeat)
     rss_b = _peak_rss_mib()
-    loop = _best(lambda: [run([s]) for s in seeds], 1)
+    loop, _ = _timed(lambda: [run([s]) for s in seeds], 1)
     from hepsym.vae_pool import train_members
 
     def pooled() -> None:
         train_members(X, cfg, seeds, args.workers, threads=args.threads)
 
     train_members(X, cfg, seeds[:2], args.workers, threads=args.threads)  # start the pool
-    over = _best(pooled, args.repeat)
+    over, over_med = _timed(pooled, args.repeat)
 
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} default threads, "
         f"training with {args.threads}; {args.events} events x {args.features} features, "
         f"{args.epochs} epochs, batch {cfg.batch_size}, hidden {cfg.hidden}"
     )
-    print(f"one VAE:                      {one:7.2f} s")
+    print(f"(minimum of {args.repeat} runs, median in brackets; the loop runs once)")
+    print(f"one VAE:                      {one:7.2f} s ({one_med:.2f})")
     print(
-        f"{args.members} members, batched:        {batched:7.2f} s   "
+        f"{args.members} members, batched:        {batched:7.2f} s ({batched_med:.2f}) "
         f"= {batched / one:.2f} x one VAE (target <= 3)"
     )
     print(f"{args.members} members, one by one:     {loop:7.2f} s   = {loop / one:.2f} x one VAE")
     print(f"speed-up of batching:         {loop / batched:7.2f} x")
     print(
-        f"{args.members} members, {args.workers} processes: {over:7.2f} s   "
+        f"{args.members} members, {args.workers} processes: {over:7.2f} s ({over_med:.2f}) "
         f"= {over / one:.2f} x one VAE (target <= 2 on 2 cores); {batched / over:.2f} x batched"
     )
     print(
