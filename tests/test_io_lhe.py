@@ -115,7 +115,7 @@ def test_external_file_matches_pylhe(name):
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
-def test_small_blocks_and_event_by_event_parse_agree(name, monkeypatch):
+def test_small_blocks_and_event_by_event_parse_agree(name, monkeypatch, threaded):
     """Blocks that cut events anywhere, and the slow reference parse, give the same events."""
     path = EXTERNAL / name
     fast = read_lhe(path)
@@ -444,6 +444,29 @@ def test_non_number_in_particle_line(tmp_path):
         read_lhe(path)
 
 
+@pytest.fixture
+def threaded(monkeypatch):
+    """Small files parsed on the parse threads too (by default text under 1 MiB is
+    parsed in the calling thread), so that the tests' toy files cover the threads."""
+    monkeypatch.setattr(lhe_module, "_SMALL_TEXT", 0)
+
+
+def test_small_files_are_parsed_in_the_calling_thread(monkeypatch):
+    threads = []
+    original = lhe_module.BlockParses
+
+    def spy(*args, **kwargs):
+        parses = original(*args, **kwargs)
+        threads.append(parses._pool is None)
+        return parses
+
+    monkeypatch.setattr(lhe_module, "BlockParses", spy)
+    read_lhe(POWHEG)
+    monkeypatch.setattr(lhe_module, "_SMALL_TEXT", 0)
+    read_lhe(POWHEG)
+    assert threads == [True, False]
+
+
 def _late_bad_event(tmp_path: Path) -> tuple[Path, str]:
     """A file whose 41st of 46 events has a bad number, and the message it must give."""
     bad = EVENT.format(weight=2.0).replace(" 25 1 1 2 0 0 0.0 0.0", " 25 1 1 2 0 0 0.0 abc")
@@ -453,7 +476,7 @@ def _late_bad_event(tmp_path: Path) -> tuple[Path, str]:
     return path, rf"toy\.lhe: event 41 \(line {line}\): particle line 3: 'abc' is not a number"
 
 
-def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypatch):
+def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypatch, threaded):
     """Blocks parsed on several threads are taken in order: a bad event far into the file
     gets the event and line numbers of a one-block, one-thread read."""
     good = EVENT.format(weight=1.0)
@@ -470,7 +493,7 @@ def test_error_in_a_late_block_names_the_same_event_and_line(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
-def test_pieces_of_a_block_give_the_events_of_one_parse(name, monkeypatch):
+def test_pieces_of_a_block_give_the_events_of_one_parse(name, monkeypatch, threaded):
     """A block parsed in pieces cut between events (what large blocks are) gives the events,
     bit for bit, of the block parsed at once."""
     path = EXTERNAL / name
@@ -485,7 +508,7 @@ def test_pieces_of_a_block_give_the_events_of_one_parse(name, monkeypatch):
 
 
 @pytest.mark.parametrize(("block", "piece"), [(1 << 24, 1 << 40), (1 << 24, 300), (700, 100)])
-def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, block, piece):
+def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, threaded, block, piece):
     """A bad event, and events after the closing tag, name the same event and line however
     the text is cut into blocks and pieces."""
     monkeypatch.setattr(lhe_blocks, "BLOCK_SIZE", block)
@@ -505,7 +528,7 @@ def test_errors_are_those_of_one_parse_in_pieces_too(tmp_path, monkeypatch, bloc
 
 
 @pytest.mark.parametrize("expected", ["file", None, 1, 10**12])
-def test_columns_filled_as_blocks_come_whatever_the_size_guess(monkeypatch, expected):
+def test_columns_filled_as_blocks_come_whatever_the_size_guess(monkeypatch, threaded, expected):
     """The particle columns, sized from the file's text and grown when short, hold every
     block's particles in order; a block keeps no table once its particles are copied."""
     path = EXTERNAL / "pylhe-testfile-pythia-8.3.14-weakbosons.lhe"
