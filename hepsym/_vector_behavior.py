@@ -46,11 +46,6 @@ def load_vector() -> None:
     vector.register_awkward()
 
 
-def _vector_registered() -> bool:
-    array_class = ak.behavior.get(("*", _RECORD))
-    return array_class is not None and array_class is not LazyMomentumArray
-
-
 class _LoadsVector:
     """What the lazy array and record share: a name that is not a field, or a ufunc,
     imports ``vector`` and carries on with the class ``vector`` gives."""
@@ -59,10 +54,13 @@ class _LoadsVector:
         try:
             return super().__getattr__(name)  # type: ignore[misc]  # a field
         except AttributeError:
-            if name.startswith("_") or _vector_registered():
+            if name.startswith("_"):
                 raise
-        load_vector()
-        self._update_class()
+            lazy = type(self)
+            load_vector()  # also where the user registered vector after this was made
+            self._update_class()
+            if type(self) is lazy:  # vector has no class for it: not a vector attribute
+                raise
         return getattr(self, name)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:

@@ -160,6 +160,23 @@ def test_vector_registered_first_gives_its_classes_at_once():
     assert _run(code) == "MomentumArray4D ['rho', 'eta', 'phi', 'tau'] [[1.0], [1.0, 1.0]]"
 
 
+def test_arrays_made_before_the_user_registers_vector_still_load_it():
+    code = (
+        "import numpy as np\n"
+        "from hepsym.events import make_particles\n"
+        "p = make_particles({'px': np.ones(2), 'py': np.zeros(2), 'pz': np.zeros(2),\n"
+        "    'E': np.full(2, 2.0)}, np.array([2]))\n"
+        "import vector\n"
+        "vector.register_awkward()\n"
+        "print(p.pt.tolist(), type(p).__name__)\n"
+        "try:\n"
+        "    p.no_such_thing\n"
+        "except AttributeError:\n"
+        "    print('AttributeError')\n"
+    )
+    assert _run(code).splitlines() == ["[[1.0, 1.0]] MomentumArray4D", "AttributeError"]
+
+
 def test_make_particles_matches_vector_zip():
     import awkward as ak
     import numpy as np
