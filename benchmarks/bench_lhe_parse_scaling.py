@@ -3,7 +3,7 @@
     python benchmarks/bench_lhe_parse_scaling.py FILE.lhe [--blocks 12]
 
 Takes ``--blocks`` blocks of 16 MB from FILE (plain or gzipped, decompressed first),
-times their parse (:func:`hepsym.io._lhe_threads._parse_columns`, what each parse
+times their parse (:func:`hepsym.io._lhe_threads._parse_pieces`, what each parse
 thread runs) on one thread, then the same work twice over on two threads and on two
 processes side by side. Where the parse let go of the GIL throughout, two threads
 would do 2x the work of one in the same time, as two processes do; the difference is
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from hepsym.io._lhe_blocks import read_blocks
-from hepsym.io._lhe_threads import _parse_columns
+from hepsym.io._lhe_threads import _parse_pieces
 
 
 def load(path: Path, n_blocks: int) -> list[tuple[bytes, int]]:
@@ -41,10 +41,10 @@ def load(path: Path, n_blocks: int) -> list[tuple[bytes, int]]:
 def parse_all(job: tuple[Path, int]) -> tuple[float, int]:
     """Seconds to parse the blocks once (after one warm-up parse), and their bytes."""
     blocks = load(*job)
-    _parse_columns(b"", blocks[0][0], None, blocks[0][1])
+    _parse_pieces(b"", blocks[0][0], None, blocks[0][1])
     start = time.perf_counter()
     for text, end in blocks:
-        _parse_columns(b"", text, None, end)
+        _parse_pieces(b"", text, None, end)
     return time.perf_counter() - start, sum(end for _, end in blocks)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,7 +64,7 @@ class BlockParses:
         )
         self._depth = threads + 1
         self._pending: collections.deque[
-            tuple[concurrent.futures.Future[EventBlock], bytes, bytes, int]
+            tuple[concurrent.futures.Future[Parsed], bytes, bytes, int]
         ] = collections.deque()
 
     @property
@@ -80,12 +79,12 @@ class BlockParses:
         if self._pool is None:
             limit = None if self.max_events is None else self.max_events - self.n_read
             try:
-                block = _parse_columns(head, data, limit, end)
+                parsed = _parse_pieces(head, data, limit, end)
             except EventFormatError as err:
                 raise self._error(err, head + data) from err
-            self._take(block, head, data, end)
+            self._take(parsed, head, data, end)
             return
-        future = self._pool.submit(_parse_columns, head, data, None, end)
+        future = self._pool.submit(_parse_pieces, head, data, None, end)
         self._pending.append((future, head, data, end))
         while len(self._pending) > self._depth:
             self._collect()
@@ -108,26 +107,30 @@ class BlockParses:
     def _collect(self) -> None:
         future, head, data, end = self._pending.popleft()
         try:
-            block = future.result()
+            parsed = future.result()
         except EventFormatError as err:
             raise self._error(err, head + data) from err
-        self._take(block, head, data, end)
+        self._take(parsed, head, data, end)
 
-    def _take(self, block: EventBlock, head: bytes, data: bytes, end: int) -> None:
-        if block.closing >= 0:
-            # Events after the end: most likely two files written one after the other.
-            text = head + data
-            line = self._lines_before() + self.lines + text.count(b"\n", 0, block.closing) + 1
-            msg = (
-                f"{self.path}: events after the closing </LesHouchesEvents> tag (line "
-                f"{line}); files joined together? Read each one separately"
-            )
-            raise InputFileError(msg)
-        if self.columns is not None:
-            block = self.columns.take(block, len(head) + end)
-        self.blocks.append(block)
-        self.n_read += len(block)
-        self.lines += block.lines
+    def _take(self, parsed: Parsed, head: bytes, data: bytes, end: int) -> None:
+        for at, block in parsed:
+            if block.closing >= 0:
+                # Events after the end: most likely two files written one after the other.
+                text = head + data
+                line = (
+                    self._lines_before() + self.lines + text.count(b"\n", 0, at + block.closing) + 1
+                )
+                msg = (
+                    f"{self.path}: events after the closing </LesHouchesEvents> tag (line "
+                    f"{line}); files joined together? Read each one separately"
+                )
+                raise InputFileError(msg)
+        stops = [at for at, _ in parsed[1:]] + [len(head) + end]
+        for (at, block), stop in zip(parsed, stops, strict=True):
+            kept = block if self.columns is None else self.columns.take(block, stop - at)
+            self.blocks.append(kept)
+            self.n_read += len(kept)
+            self.lines += kept.lines
 
     def _error(self, err: EventFormatError, text: bytes) -> InputFileError:
         line = self._lines_before() + self.lines + text.count(b"\n", 0, err.offset) + 1
@@ -141,22 +144,26 @@ class BlockParses:
 PIECE_SIZE = 1 << 20
 
 
-def _parse_columns(head: bytes, data: bytes, limit: int | None, end: int) -> EventBlock:
-    """:func:`~hepsym.io._lhe_parse.parse_block` of ``head + data[:end]`` in pieces of
-    :data:`PIECE_SIZE` cut between events, its particle table laid out column by column
-    (on the parsing thread), so that the reader's columns are copied from it whole. Where
-    a piece's parse fails, the whole text is parsed in one go, so that errors are those of
-    one parse."""
+#: A block's events as parsed: (offset of a piece in the block's text, its events).
+Parsed = list[tuple[int, EventBlock]]
+
+
+def _parse_pieces(head: bytes, data: bytes, limit: int | None, end: int) -> Parsed:
+    """:func:`~hepsym.io._lhe_parse.parse_block` of ``head + data[:end]``, in pieces of
+    :data:`PIECE_SIZE` cut between events, each piece's table copied into the columns as
+    it is (a piece's table stays in the cache, so its columns are read from it cheaply).
+    Where a piece's parse fails, the whole text is parsed in one go, so that errors are
+    those of one parse."""
     if limit is None and len(head) + end > 2 * PIECE_SIZE:
         pieces = _pieces(data, end)
         pieces[0] = head + pieces[0]
+        starts = np.cumsum([0] + [len(piece) for piece in pieces[:-1]]).tolist()
         try:
-            return _joined([parse_block(piece) for piece in pieces], pieces)
+            return [(at, parse_block(piece)) for at, piece in zip(starts, pieces, strict=True)]
         except EventFormatError:
             pass
     text = head + data if head else data
-    block = parse_block(text, limit, len(head) + end)
-    return dataclasses.replace(block, particles=np.asfortranarray(block.particles))
+    return [(0, parse_block(text, limit, len(head) + end))]
 
 
 def _pieces(text: bytes, end: int) -> list[bytes]:
@@ -173,24 +180,3 @@ def _pieces(text: bytes, end: int) -> list[bytes]:
         at = cut
     pieces.append(text[at:end])
     return pieces
-
-
-def _joined(blocks: list[EventBlock], pieces: list[bytes]) -> EventBlock:
-    """One block of the pieces' events, the particles in column order."""
-    starts = np.cumsum([0] + [len(piece) for piece in pieces[:-1]])
-    closing = next(
-        (int(a) + b.closing for a, b in zip(starts, blocks, strict=True) if b.closing >= 0), -1
-    )
-    n = sum(len(b.particles) for b in blocks)
-    particles = np.empty((n, blocks[0].particles.shape[1]), order="F")
-    at = 0
-    for b in blocks:
-        particles[at : at + len(b.particles)] = b.particles
-        at += len(b.particles)
-    return EventBlock(
-        np.concatenate([b.header for b in blocks]),
-        particles,
-        np.concatenate([b.counts for b in blocks]),
-        sum(b.lines for b in blocks),
-        closing,
-    )
