@@ -328,8 +328,8 @@ def _fused_adam_works(device: torch.device) -> bool:
     if not hasattr(torch, "_fused_adam_"):
         return False
     try:
-        _fused_step(*(torch.zeros(1, device=device) for _ in range(4)),
-                    torch.ones((), device=device), 1e-3)  # fmt: skip
+        flat, grad, m, v = (torch.zeros(1, device=device) for _ in range(4))
+        _fused_step(flat, grad, m, v, torch.ones((), device=device), 1e-3)
     except (RuntimeError, NotImplementedError, TypeError):
         return False
     return True
