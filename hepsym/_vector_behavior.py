@@ -18,7 +18,14 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-__all__ = ("VECTOR_NAMES", "LazyMomentumArray", "install", "load_vector", "momentum4d")
+__all__ = (
+    "VECTOR_NAMES",
+    "LazyMomentumArray",
+    "component",
+    "install",
+    "load_vector",
+    "momentum4d",
+)
 
 #: Momentum names to vector's generic ones, as ``vector.zip`` renames them.
 VECTOR_NAMES = {
@@ -79,6 +86,19 @@ class LazyMomentumArray(_LoadsVector, ak.Array):
 
 class LazyMomentumRecord(_LoadsVector, ak.Record):
     """One ``Momentum4D`` particle from before ``vector`` was imported."""
+
+
+def component(records: ak.Array, name: str) -> ak.Array:
+    """A momentum component of ``Momentum4D`` records (``px``, ``pt``, ``E``, ``mass``...):
+    the stored field where the records hold it, pT from stored ``x, y`` by vector's own
+    formula (the same bits), else what ``vector`` computes (which imports it)."""
+    stored = VECTOR_NAMES.get(name, name)
+    fields = records.fields
+    if stored in fields:
+        return records[stored]
+    if name == "pt" and "x" in fields and "y" in fields:
+        return np.sqrt(records["x"] ** 2 + records["y"] ** 2)
+    return getattr(records, name)
 
 
 def install() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from hepsym._vector_behavior import VECTOR_NAMES
+from hepsym._vector_behavior import component
 from hepsym.errors import FeatureError
 from hepsym.events import Beams, Events
 from hepsym.particle_info import ParticleInfo, particle_info
@@ -75,13 +75,6 @@ _VECTOR_ATTR = {
     "phi": "phi",
     "m": "mass",
 }
-
-
-def _component(part: ak.Array, attr: str) -> ak.Array:
-    """A momentum component: the stored field where the records hold it (what ``vector``
-    returns for it, without importing ``vector``), else ``vector``'s computed one."""
-    stored = VECTOR_NAMES.get(attr, attr)
-    return part[stored] if stored in part.fields else getattr(part, attr)
 
 
 @dataclass(frozen=True, repr=False)
@@ -251,7 +244,7 @@ def _sum_by_status(
     sums = [
         np.bincount(
             event,
-            weights=np.asarray(ak.to_numpy(ak.flatten(_component(particles, f))))[mask],
+            weights=np.asarray(ak.to_numpy(ak.flatten(component(particles, f))))[mask],
             minlength=n,
         )
         for f in fields
@@ -339,7 +332,7 @@ def build_features(
         mapping = {}
         for comp, tex, unit in KINDS[kind]:
             cols.append(
-                np.asarray(ak.to_numpy(_component(part, _VECTOR_ATTR[comp])), dtype=np.float64)
+                np.asarray(ak.to_numpy(component(part, _VECTOR_ATTR[comp])), dtype=np.float64)
             )
             name = f"{comp}_{label}"
             names.append(name)

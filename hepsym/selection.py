@@ -31,6 +31,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from hepsym._vector_behavior import component
 from hepsym.default_selection import default_query
 from hepsym.errors import SelectionError
 from hepsym.events import Beams, Events
@@ -190,19 +191,6 @@ def _unique_labels(slots: tuple[Slot, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _flat_pt(flat: ak.Array) -> np.ndarray:
-    """Every particle's pT from the flat records, without ``vector`` where the records
-    hold ``x, y`` or ``rho`` (``vector``'s own formula, so the same bits)."""
-    fields = flat.fields
-    if "rho" in fields:
-        return np.asarray(ak.to_numpy(flat["rho"]), dtype=np.float64)
-    if "x" in fields and "y" in fields:
-        x = np.asarray(ak.to_numpy(flat["x"]), dtype=np.float64)
-        y = np.asarray(ak.to_numpy(flat["y"]), dtype=np.float64)
-        return np.sqrt(x**2 + y**2)
-    return np.asarray(ak.to_numpy(flat.pt), dtype=np.float64)
-
-
 def _pick(
     pt_flat: np.ndarray,
     counts: np.ndarray,
@@ -275,7 +263,7 @@ def select(
     parts = events.particles
     counts = ak.to_numpy(ak.num(parts, axis=1))
     flat = ak.flatten(parts)
-    pt = _flat_pt(flat)
+    pt = np.asarray(ak.to_numpy(component(flat, "pt")), dtype=np.float64)
     # Build the eligibility mask on the flat content once, then restore the nesting.
     base = np.ones(len(flat), dtype=bool)
     if final_state:
