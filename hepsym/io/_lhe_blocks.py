@@ -25,7 +25,7 @@ except ImportError:  # no wheel for this platform: Python's zlib does the same, 
 #: What the inflater raises on a damaged stream (typed loosely by isal's stubs).
 _INFLATE_ERROR = cast("type[Exception]", _zlib.error)
 
-__all__ = ("BLOCK_SIZE", "DamagedGzip", "read_blocks")
+__all__ = ("BLOCK_SIZE", "GZIP_MAGIC", "DamagedGzip", "read_blocks")
 
 #: Bytes of decompressed text handled at once; bounds the reader's working memory.
 BLOCK_SIZE = 16 * 1024 * 1024
@@ -35,7 +35,7 @@ BLOCK_SIZE = 16 * 1024 * 1024
 #: events gzipped, 27 MB of text: 64 ms with 16 MB blocks from the start, 46 ms).
 FIRST_BLOCK_SIZE = 1024 * 1024
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_blocks(
@@ -57,7 +57,7 @@ def read_blocks(
         msg = f"{path}: cannot be opened ({err.strerror})"
         raise InputFileError(msg) from err
     with f:
-        if f.read(2) != _GZIP_MAGIC:
+        if f.read(2) != GZIP_MAGIC:
             start, stop = byte_range or (0, None)
             f.seek(start)
             left = None if stop is None else stop - start
@@ -141,7 +141,7 @@ def _inflate(f: IO[bytes], path: Path) -> Generator[bytes, None, None]:
         if inflater.eof:
             # Concatenated gzip members are one stream; trailing zeros are padding.
             raw = inflater.unused_data.lstrip(b"\x00")
-            if raw and not raw.startswith(_GZIP_MAGIC):
+            if raw and not raw.startswith(GZIP_MAGIC):
                 msg = f"{path}: damaged gzip stream (garbage after the end)"
                 raise DamagedGzip(msg)
             if raw:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hepsym.io._lhe_blocks import GZIP_MAGIC
 from hepsym.io._lhe_format import INT_COLUMNS, MOMENTUM_COLUMNS, PARTICLE_COLUMNS
 from hepsym.io._lhe_parse import EventBlock
 
 __all__ = ("ParticleColumns", "expected_text")
 
-_GZIP_MAGIC = b"\x1f\x8b"
 #: Room above the estimate: particles per byte vary a little along a file.
 _HEADROOM = 1.03
 #: A gzip trailer claiming more text than this many times the file is not trusted
@@ -37,7 +37,7 @@ def expected_text(path: Path, byte_range: tuple[int, int] | None = None) -> int 
         return byte_range[1] - byte_range[0]
     size = path.stat().st_size
     with path.open("rb") as f:
-        if f.read(2) != _GZIP_MAGIC:
+        if f.read(2) != GZIP_MAGIC:
             return size
         if size < 18:
             return None
