@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,10 @@ from typing import Any
 from hepsym._spec_base import problem
 from hepsym.errors import LearnError
 
-__all__ = ("ACTIVATIONS", "LearnSpec", "VAEConfig")
+__all__ = ("ACTIVATIONS", "DEFAULT_EPOCHS", "LearnSpec", "VAEConfig")
+
+#: passes over the training sample when no epochs are given (paper: 15-30)
+DEFAULT_EPOCHS = 20
 
 #: the VAE's hidden-layer activations
 ACTIVATIONS = ("relu", "silu", "tanh")
@@ -47,7 +51,10 @@ class VAEConfig:
         hidden: Widths of the encoder's hidden layers; the decoder mirrors them.
         latent: Latent dimension; ``None`` means the number of features.
         beta: Weight of the KL term (paper: 0.1).
-        epochs: Passes over the data (paper: 15-30).
+        epochs: Passes over the training events (paper: 15-30); ``None``: a fixed budget,
+            :data:`DEFAULT_EPOCHS` passes over a sample of ``LearnSpec.train_events``
+            events (3140 optimiser steps at the defaults), whatever the file's size: a
+            file with fewer events is passed over more often (:meth:`epochs_for`).
         batch_size: Events per optimizer step.
         lr: Adam learning rate (paper: 1e-3).
         standardize: Shift and scale each feature to mean 0, std 1 before training.
@@ -57,7 +64,7 @@ class VAEConfig:
     hidden: tuple[int, ...] = (32, 32)
     latent: int | None = None
     beta: float = 0.1
-    epochs: int = 20
+    epochs: int | None = None
     batch_size: int = 128
     lr: float = 1e-3
     standardize: bool = True
@@ -70,7 +77,7 @@ class VAEConfig:
             problems.append(f"latent size must be >= 1, got {self.latent}")
         if any(h < 1 for h in self.hidden):
             problems.append(f"hidden layer sizes must be >= 1, got {self.hidden}")
-        if self.epochs < 1:
+        if self.epochs is not None and self.epochs < 1:
             problems.append(f"epochs must be >= 1, got {self.epochs}")
         if self.batch_size < 1:
             problems.append(f"batch_size must be >= 1, got {self.batch_size}")
@@ -89,6 +96,27 @@ class VAEConfig:
     def latent_for(self, n_features: int) -> int:
         """The latent dimension used for data with ``n_features`` columns."""
         return n_features if self.latent is None else self.latent
+
+    def epochs_for(self, n_events: int, sample: int | None = None, budget_batch: int = 0) -> int:
+        """The epochs of training on ``n_events`` events where the sample is ``sample``.
+
+        ``epochs`` where given. Otherwise a budget of optimiser steps: those of
+        :data:`DEFAULT_EPOCHS` passes over ``sample`` events in batches of ``budget_batch``
+        (default: ``batch_size``), taken in whole passes over the ``n_events`` events in
+        batches of ``batch_size`` (:data:`DEFAULT_EPOCHS` passes where there are
+        ``sample`` events or more, or ``sample`` is ``None``). The learned count depends
+        on the steps taken: with 20 passes over the file, the shipped 10^4-event pp -> Z
+        sample trained half the steps of a 10^6-event file's 2x10^4-event sample and
+        counted 5 latents (47% of 15 members agreeing) where 10^5 and 10^6 events counted
+        4 (60%); 40 passes over its 10^4 events count 4 (53%).
+        """
+        if self.epochs is not None:
+            return self.epochs
+        if sample is None or n_events >= sample:
+            return DEFAULT_EPOCHS
+        steps = DEFAULT_EPOCHS * math.ceil(sample / (budget_batch or self.batch_size))
+        per_epoch = math.ceil(max(n_events, 1) / self.batch_size)
+        return max(DEFAULT_EPOCHS, round(steps / per_epoch))
 
     def to_dict(self) -> dict[str, object]:
         """The settings as a JSON-serialisable dict."""

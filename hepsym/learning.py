@@ -29,6 +29,7 @@ from hepsym.errors import HepsymError
 from hepsym.features import FeatureMatrix
 from hepsym.geometry import latent_manifold_dims, two_nn
 from hepsym.learn_result import LearnResult
+from hepsym.learn_spec import DEFAULT_EPOCHS
 from hepsym.population import Population
 from hepsym.relevance import (
     RELEVANCE_FLOOR,
@@ -260,6 +261,8 @@ def _start(
             *notes,
             f"the {spec.ensemble} VAEs trained over {workers} worker processes (--workers)",
         )
+    spec, budget = _budgeted(spec, len(X), spec.vae.batch_size)
+    notes = (*budget, *notes)
     training = start_training(
         train,
         spec.vae,
@@ -311,6 +314,30 @@ def _training_sample(
     return X, ()
 
 
+def _budgeted(spec: LearnSpec, n_events: int, batch: int) -> tuple[LearnSpec, tuple[str, ...]]:
+    """``spec`` with the epochs of training on ``n_events`` events resolved (the budget
+    of :meth:`~hepsym.learn_spec.VAEConfig.epochs_for`, counted in batches of ``batch``,
+    the batch size asked for), once, so that every worker trains and the result states
+    the same; and what it says where the budget is not the default passes."""
+    vae = spec.vae
+    if vae.epochs is not None:
+        return spec, ()
+    n_train = n_events if spec.train_events is None else min(n_events, spec.train_events)
+    epochs = vae.epochs_for(n_train, spec.train_events, batch)
+    spec = dataclasses.replace(spec, vae=dataclasses.replace(vae, epochs=epochs))
+    if epochs == DEFAULT_EPOCHS:
+        return spec, ()
+    sample = spec.train_events or n_train
+    steps = DEFAULT_EPOCHS * math.ceil(sample / batch)
+    note = (
+        f"{epochs} passes over the {n_train} events: the training budget is the optimiser "
+        f"steps of {DEFAULT_EPOCHS} passes over {sample} events (--train-events) "
+        f"in batches of {batch}, about {steps}, whatever the file's size (--epochs sets "
+        "the passes)"
+    )
+    return spec, (note,)
+
+
 def _spec_with(spec: LearnSpec | None, options: dict[str, Any]) -> LearnSpec:
     result: LearnSpec = with_fields(spec, LearnSpec, options, "learning")
     return result
@@ -348,11 +375,14 @@ def start_learning_features(
     """
     spec = _spec_with(spec, options)
     inputs = learning_inputs(fm, spec.vae)
+    # the budget counted in the batches asked for, not in a small file's smaller ones
+    asked = spec.vae.batch_size
+    spec, budget = _budgeted(dataclasses.replace(spec, vae=inputs.vae), fm.n_events, asked)
     with _naming(fm.source):
         pending = _start(
             inputs.X,
             inputs.names,
-            dataclasses.replace(spec, vae=inputs.vae),
+            spec,
             extra,
             fm.weights,
             scored=population is None,  # else scored on every partition instead
@@ -364,7 +394,7 @@ def start_learning_features(
         notes = tuple(n.replace(said, f" held here (of {population.n_events})") for n in notes)
     return dataclasses.replace(
         pending,
-        notes=(*inputs.notes, *notes),
+        notes=(*inputs.notes, *budget, *notes),
         source=fm.source,
         population=population,
         columns=columns,

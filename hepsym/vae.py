@@ -19,6 +19,7 @@ Loss (paper eq. 3.1-3.2), per member, on a batch of N events::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -440,6 +441,8 @@ def train_ensemble(
         mean, scale = X.mean(axis=0), X.std(axis=0)
     else:
         mean, scale = np.zeros(n_features), np.ones(n_features)
+    epochs = config.epochs_for(n)
+    config = dataclasses.replace(config, epochs=epochs)
     latent = config.latent_for(n_features)
     sizes = _layer_sizes(n_features, latent, config.hidden)
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -451,8 +454,8 @@ def train_ensemble(
     data = torch.from_numpy((X - mean) / scale).float().to(device)
     opt = _Adam(flat, config.lr)
     history = {
-        "recon": np.zeros((members, config.epochs)),
-        "kl": np.zeros((members, config.epochs)),
+        "recon": np.zeros((members, epochs)),
+        "kl": np.zeros((members, epochs)),
     }
     bs, beta, act = config.batch_size, config.beta, config.activation
     if progress is None:
@@ -460,8 +463,8 @@ def train_ensemble(
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1 if threads is None else max(1, int(threads)))
     try:
-        with _bar(members * config.epochs, progress) as bar:
-            for epoch in range(config.epochs):
+        with _bar(members * epochs, progress) as bar:
+            for epoch in range(epochs):
                 perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(device)
                 noise = torch.stack([torch.randn(n, latent, generator=g) for g in gens]).to(device)
                 rec_sum = torch.zeros(members, device=device)

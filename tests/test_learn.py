@@ -316,3 +316,25 @@ def test_weighted_events_are_drawn_by_their_weight():
     assert mu[0] > 4.0  # the mean of x1 over x1 > 0 is ~5
     same = learn(X, ensemble=1, vae=SMALL, weights=np.ones(2000), geometric=False)
     assert not same.notes  # equal weights: the events as they are
+
+
+def test_default_training_is_a_budget_of_passes_over_train_events():
+    cfg = VAEConfig()
+    assert cfg.epochs_for(1_000_000, 20_000) == 20  # the 2x10^4-event sample, 20 passes
+    assert cfg.epochs_for(20_000, 20_000) == 20
+    assert cfg.epochs_for(10_000, 20_000) == 40  # half the events, twice the passes
+    assert cfg.epochs_for(15_000, 20_000) == 27
+    assert cfg.epochs_for(10_000, None) == 20  # training on all events: 20 passes
+    assert VAEConfig(epochs=5).epochs_for(10_000, 20_000) == 5  # asked for: as asked
+    res = learn(
+        _square(600),
+        ensemble=1,
+        vae=VAEConfig(hidden=(8,), latent=3),
+        train_events=1200,
+        geometric=False,
+    )
+    assert res.config.epochs == 40
+    assert res.to_dict()["epochs"] == 40
+    assert any("40 passes over the 600 events" in n for n in res.notes)
+    asked = VAEConfig(hidden=(8,), latent=3, epochs=3)
+    assert learn(_square(600), ensemble=1, vae=asked, train_events=1200).config.epochs == 3

@@ -204,7 +204,14 @@ def add_learn_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ensemble", type=int, default=15, metavar="N", help="number of VAEs (default 15)"
     )
-    p.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default 20)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="passes over the training events (default: a fixed budget, 20 passes over "
+        "--train-events events, so that a smaller file is passed over more often)",
+    )
     p.add_argument(
         "--latent",
         type=int,
