@@ -114,9 +114,13 @@ class VAEConfig:
             return self.epochs
         if sample is None or n_events >= sample:
             return DEFAULT_EPOCHS
-        steps = DEFAULT_EPOCHS * math.ceil(sample / (budget_batch or self.batch_size))
         per_epoch = math.ceil(max(n_events, 1) / self.batch_size)
-        return max(DEFAULT_EPOCHS, round(steps / per_epoch))
+        return max(DEFAULT_EPOCHS, round(self.budget_steps(sample, budget_batch) / per_epoch))
+
+    def budget_steps(self, sample: int, budget_batch: int = 0) -> int:
+        """The optimiser steps of :data:`DEFAULT_EPOCHS` passes over ``sample`` events in
+        batches of ``budget_batch`` (default: ``batch_size``): the default training budget."""
+        return DEFAULT_EPOCHS * math.ceil(sample / (budget_batch or self.batch_size))
 
     def to_dict(self) -> dict[str, object]:
         """The settings as a JSON-serialisable dict."""

@@ -249,9 +249,11 @@ def _start(
     weights: np.ndarray | None,
     *,
     scored: bool,
+    asked_batch: int | None = None,
 ) -> PendingLearn:
     """:func:`start_learning`; ``scored``: the workers score their members on ``X``
-    (not where a population's relevances replace those of ``X``)."""
+    (not where a population's relevances replace those of ``X``); ``asked_batch``: the
+    batch size the training budget is counted in, where a small file's is lowered."""
     X, names = check_features(X, names)
     train, notes = _training_sample(X, spec, weights)
     check_memory(len(train), X.shape[1], spec.vae, spec.ensemble)
@@ -261,7 +263,7 @@ def _start(
             *notes,
             f"the {spec.ensemble} VAEs trained over {workers} worker processes (--workers)",
         )
-    spec, budget = _budgeted(spec, len(X), spec.vae.batch_size)
+    spec, budget = _budgeted(spec, len(train), asked_batch or spec.vae.batch_size)
     notes = (*budget, *notes)
     training = start_training(
         train,
@@ -314,26 +316,24 @@ def _training_sample(
     return X, ()
 
 
-def _budgeted(spec: LearnSpec, n_events: int, batch: int) -> tuple[LearnSpec, tuple[str, ...]]:
-    """``spec`` with the epochs of training on ``n_events`` events resolved (the budget
+def _budgeted(spec: LearnSpec, n_train: int, batch: int) -> tuple[LearnSpec, tuple[str, ...]]:
+    """``spec`` with the epochs of training on ``n_train`` events resolved (the budget
     of :meth:`~hepsym.learn_spec.VAEConfig.epochs_for`, counted in batches of ``batch``,
     the batch size asked for), once, so that every worker trains and the result states
     the same; and what it says where the budget is not the default passes."""
     vae = spec.vae
     if vae.epochs is not None:
         return spec, ()
-    n_train = n_events if spec.train_events is None else min(n_events, spec.train_events)
     epochs = vae.epochs_for(n_train, spec.train_events, batch)
     spec = dataclasses.replace(spec, vae=dataclasses.replace(vae, epochs=epochs))
     if epochs == DEFAULT_EPOCHS:
         return spec, ()
     sample = spec.train_events or n_train
-    steps = DEFAULT_EPOCHS * math.ceil(sample / batch)
     note = (
         f"{epochs} passes over the {n_train} events: the training budget is the optimiser "
-        f"steps of {DEFAULT_EPOCHS} passes over {sample} events (--train-events) "
-        f"in batches of {batch}, about {steps}, whatever the file's size (--epochs sets "
-        "the passes)"
+        f"steps of {DEFAULT_EPOCHS} passes over {sample} events (--train-events) in batches "
+        f"of {batch}, about {vae.budget_steps(sample, batch)}, whatever the file's size "
+        "(--epochs sets the passes)"
     )
     return spec, (note,)
 
@@ -375,17 +375,15 @@ def start_learning_features(
     """
     spec = _spec_with(spec, options)
     inputs = learning_inputs(fm, spec.vae)
-    # the budget counted in the batches asked for, not in a small file's smaller ones
-    asked = spec.vae.batch_size
-    spec, budget = _budgeted(dataclasses.replace(spec, vae=inputs.vae), fm.n_events, asked)
     with _naming(fm.source):
         pending = _start(
             inputs.X,
             inputs.names,
-            spec,
+            dataclasses.replace(spec, vae=inputs.vae),
             extra,
             fm.weights,
             scored=population is None,  # else scored on every partition instead
+            asked_batch=spec.vae.batch_size,  # the budget's, not a small file's lowered one
         )
     columns = np.asarray([fm.names.index(n) for n in inputs.names])
     notes = pending.notes
@@ -394,7 +392,7 @@ def start_learning_features(
         notes = tuple(n.replace(said, f" held here (of {population.n_events})") for n in notes)
     return dataclasses.replace(
         pending,
-        notes=(*inputs.notes, *budget, *notes),
+        notes=(*inputs.notes, *notes),
         source=fm.source,
         population=population,
         columns=columns,
